@@ -1,0 +1,118 @@
+//! A whole build, from sources in memory to the site model and its output:
+//! config, theme, every post and comment file parsed (in parallel), the site
+//! assembled and rendered. Pure: reading and writing happen in [`crate::disk`].
+
+use crate::comments;
+use crate::config::Config;
+use crate::disk::Sources;
+use crate::error::{self, Error};
+use crate::output::Output;
+use crate::post::Post;
+use crate::render;
+use crate::site::{self, CommentFile, Site};
+use crate::theme::Theme;
+use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// What the command line can change about a build.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Include posts marked `draft: true`.
+    pub drafts: bool,
+    /// Replace `base_url` (e.g. the local address while serving).
+    pub base_url: Option<String>,
+}
+
+/// The result of a successful build.
+pub struct Built {
+    pub site: Site,
+    pub output: Output,
+}
+
+/// Parse and check `config.yaml`, applying `options`.
+pub fn config(sources: &Sources, options: &BuildOptions) -> Result<Config, Vec<Error>> {
+    let Some(text) = &sources.config else {
+        return Err(vec![Error::file("config.yaml", format!("not found in {}: run `gen init` to create a site", sources.root.display()))]);
+    };
+    let mut config = Config::parse(Path::new("config.yaml"), text)?;
+    if let Some(url) = &options.base_url {
+        config.set_base_url(url).map_err(|m| vec![Error::file("--base-url", m)])?;
+    }
+    Ok(config)
+}
+
+/// Build the site in memory. Every problem found is returned, sorted by file and line.
+pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Error>> {
+    let config = config(sources, options)?;
+    let theme = Theme::load(&config, &sources.themes);
+    let mut errors = Vec::new();
+
+    let mut md_files = Vec::new();
+    let mut comment_files = Vec::new();
+    let mut assets = BTreeSet::new();
+    for (path, bytes) in &sources.content {
+        let in_sections = path.starts_with("posts/") || path.starts_with("pages/");
+        if in_sections && path.ends_with(".md") {
+            md_files.push((path, bytes));
+        } else if path.starts_with("comments/") && (path.ends_with(".yaml") || path.ends_with(".yml")) {
+            comment_files.push((path, bytes));
+        } else if crate::output::Output::is_safe_path(path) {
+            assets.insert(path.clone());
+        }
+    }
+    let parsed: Vec<Result<Post, Vec<Error>>> = md_files
+        .par_iter()
+        .map(|(path, bytes)| {
+            let text = utf8(&format!("content/{path}"), bytes)?;
+            Post::parse(path, text, &config)
+        })
+        .collect();
+    let mut posts = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        match p {
+            Ok(p) => posts.push(p),
+            Err(e) => errors.extend(e),
+        }
+    }
+    let mut comments_parsed = Vec::new();
+    for (path, bytes) in comment_files {
+        let shown = Path::new("content").join(path);
+        let parsed = utf8(&format!("content/{path}"), bytes).and_then(|text| comments::parse(&shown, text).map_err(|e| vec![e]));
+        match parsed {
+            Ok(comments) => {
+                let stem = path.trim_start_matches("comments/").trim_end_matches(".yaml").trim_end_matches(".yml");
+                comments_parsed.push(CommentFile { slug: stem.to_string(), path: shown, comments });
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    let theme = match theme {
+        Ok(t) => t,
+        Err(e) => {
+            errors.extend(e);
+            return Err(error::sorted(errors));
+        }
+    };
+    if !errors.is_empty() {
+        return Err(error::sorted(errors));
+    }
+    let site = Site::assemble(config, posts, comments_parsed, &assets, &theme, site::Options { drafts: options.drafts }).map_err(error::sorted)?;
+    let mut output = render::render(&site, &theme)?;
+    for path in &assets {
+        if !output.add(path.clone(), sources.content[path].clone()) {
+            errors.push(Error::file(format!("content/{path}"), format!("this file and a generated page are both /{path}")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(error::sorted(errors));
+    }
+    Ok(Built { site, output })
+}
+
+fn utf8<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Error>> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let (line, col) = error::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
+        vec![Error::new(path, line, col, format!("is not UTF-8 text (invalid byte 0x{:02X}); save it as UTF-8", bytes[e.valid_up_to()]))]
+    })
+}

@@ -1,0 +1,71 @@
+//! `gen build`: build the site and write it to the output folder, atomically.
+
+use crate::build::{self, BuildOptions};
+use crate::disk;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `gen build`.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    pub root: PathBuf,
+    pub output: Option<PathBuf>,
+    pub drafts: bool,
+    pub base_url: Option<String>,
+}
+
+/// Run the build; returns the process exit code.
+pub fn run(args: &Args) -> i32 {
+    let started = Instant::now();
+    let out_dir = args.output.clone().unwrap_or_else(|| args.root.join("public"));
+    if let Err(msg) = check_output_dir(&args.root, &out_dir) {
+        eprintln!("error: {msg}");
+        return 2;
+    }
+    let sources = match disk::load(&args.root) {
+        Ok(s) => s,
+        Err(errors) => {
+            super::report(&errors, "build");
+            return 1;
+        }
+    };
+    let options = BuildOptions { drafts: args.drafts, base_url: args.base_url.clone() };
+    let built = match build::build(&sources, &options) {
+        Ok(b) => b,
+        Err(errors) => {
+            super::report(&errors, "build");
+            eprintln!("nothing was written; {} is unchanged", out_dir.display());
+            return 1;
+        }
+    };
+    if let Err(e) = disk::write_output(&built.output, &out_dir) {
+        eprintln!("{}: error: cannot write the output: {e}", out_dir.display());
+        return 1;
+    }
+    let per_lang: Vec<String> = built.site.posts_by_lang.iter().map(|(l, p)| format!("{l}: {}", p.len())).collect();
+    println!(
+        "Built {} pages ({} files; posts {}) in {:.2}s into {}",
+        built.output.pages(),
+        built.output.files.len(),
+        per_lang.join(", "),
+        started.elapsed().as_secs_f64(),
+        out_dir.display()
+    );
+    0
+}
+
+/// The output folder is replaced whole: refuse folders that hold the sources.
+fn check_output_dir(root: &Path, out: &Path) -> Result<(), String> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let root_c = canon(root);
+    let out_c = canon(out);
+    if root_c.starts_with(&out_c) {
+        return Err(format!("the output folder {} contains the site itself; choose another --output", out.display()));
+    }
+    for src in ["content", "themes", "config.yaml"] {
+        if out_c == canon(&root.join(src)) {
+            return Err(format!("the output folder {} is the site's {src}; choose another --output", out.display()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! One module per command of the `gen` binary.
+
+pub mod build;
+pub mod check;
+
+use crate::error::Error;
+
+/// Print every error to stderr, then a one-line verdict.
+pub fn report(errors: &[Error], what: &str) {
+    for e in errors {
+        eprintln!("{e}");
+    }
+    let n = errors.len();
+    eprintln!("error: {what} failed with {n} error{}", if n == 1 { "" } else { "s" });
+}

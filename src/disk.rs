@@ -1,0 +1,222 @@
+//! The only module that touches the disk: reading a site's sources, and
+//! writing a built [`Output`] atomically (into a temporary folder beside the
+//! output folder, then swapped in, so a failed or killed build leaves the
+//! previous output whole).
+
+use crate::error::Error;
+use crate::output::Output;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything a build reads, by path.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub root: PathBuf,
+    /// `config.yaml`, if present.
+    pub config: Option<String>,
+    /// Files under `content/`, by path inside it.
+    pub content: BTreeMap<String, Vec<u8>>,
+    /// Files under `themes/`, by path inside it.
+    pub themes: BTreeMap<String, Vec<u8>>,
+}
+
+/// Read the site at `root`.
+pub fn load(root: &Path) -> Result<Sources, Vec<Error>> {
+    let mut errors = Vec::new();
+    let config_path = root.join("config.yaml");
+    let config = match fs::read(&config_path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                errors.push(Error::file("config.yaml", format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())));
+                None
+            }
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => {
+            errors.push(Error::file("config.yaml", format!("cannot be read: {e}")));
+            None
+        }
+    };
+    let content = read_tree(root, "content", &mut errors);
+    let themes = read_tree(root, "themes", &mut errors);
+    if errors.is_empty() { Ok(Sources { root: root.to_path_buf(), config, content, themes }) } else { Err(errors) }
+}
+
+/// Every file below `root/dir`, by path inside it; hidden files and editor
+/// leftovers (`.#x`, `x~`, `.swp`) are skipped.
+fn read_tree(root: &Path, dir: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Vec<u8>> {
+    let base = root.join(dir);
+    let mut paths = Vec::new();
+    if !base.is_dir() {
+        return BTreeMap::new();
+    }
+    for entry in walkdir::WalkDir::new(&base).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name())) {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let rel = e.path().strip_prefix(&base).unwrap_or(e.path());
+                match rel.to_str() {
+                    Some(s) => paths.push((s.replace('\\', "/"), e.path().to_path_buf())),
+                    None => errors.push(Error::file(Path::new(dir).join(rel), "file name is not valid UTF-8; rename it")),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(Error::file(e.path().map_or_else(|| base.clone(), Path::to_path_buf), format!("cannot be read: {e}"))),
+        }
+    }
+    let read: Vec<(String, io::Result<Vec<u8>>)> = paths.into_par_iter().map(|(rel, full)| (rel, fs::read(full))).collect();
+    let mut files = BTreeMap::new();
+    for (rel, bytes) in read {
+        match bytes {
+            Ok(b) => {
+                files.insert(rel, b);
+            }
+            Err(e) => errors.push(Error::file(format!("{dir}/{rel}"), format!("cannot be read: {e}"))),
+        }
+    }
+    files
+}
+
+fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+}
+
+/// Write `output` into `out_dir`, replacing it whole. Returns the number of files.
+pub fn write_output(output: &Output, out_dir: &Path) -> io::Result<usize> {
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    fs::create_dir_all(&parent)?;
+    remove_leftovers(&parent, &name);
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = write_tree(output, &tmp).and_then(|()| swap_in(&tmp, out_dir, &parent, &name));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result.map(|()| output.files.len())
+}
+
+fn write_tree(output: &Output, dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let mut dirs: Vec<PathBuf> = output.files.keys().filter_map(|p| Path::new(p).parent().map(|d| dir.join(d))).collect();
+    dirs.dedup();
+    for d in &dirs {
+        fs::create_dir_all(d)?;
+    }
+    output.files.par_iter().try_for_each(|(path, bytes)| {
+        if !Output::is_safe_path(path) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {path}")));
+        }
+        fs::write(dir.join(path), bytes)
+    })
+}
+
+/// Put the finished `tmp` folder in place of `out_dir`.
+fn swap_in(tmp: &Path, out_dir: &Path, parent: &Path, name: &str) -> io::Result<()> {
+    if !out_dir.exists() {
+        return fs::rename(tmp, out_dir);
+    }
+    if exchange(tmp, out_dir).is_ok() {
+        // `tmp` now holds the previous output.
+        return fs::remove_dir_all(tmp);
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    fs::rename(out_dir, &old)?;
+    if let Err(e) = fs::rename(tmp, out_dir) {
+        let _ = fs::rename(&old, out_dir);
+        return Err(e);
+    }
+    fs::remove_dir_all(&old)
+}
+
+/// Swap two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them relative to the cwd.
+    let rc = unsafe { libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange"))
+}
+
+/// Temporary folders of builds that were killed before they finished.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with(&format!(".{name}.tmp-")) || n.starts_with(&format!(".{name}.old-")) {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Write a new file, refusing to overwrite one that exists (`gen init`, `gen new`).
+pub fn create_new(path: &Path, text: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    use std::io::Write;
+    let mut f = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_replaces_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut o = Output::default();
+        o.add("a/index.html", "one");
+        o.add("stale.txt", "x");
+        write_output(&o, &out).unwrap();
+        let mut o2 = Output::default();
+        o2.add("a/index.html", "two");
+        write_output(&o2, &out).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a/index.html")).unwrap(), "two");
+        assert!(!out.join("stale.txt").exists());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["public"]);
+    }
+
+    #[test]
+    fn refuses_unsafe_paths_and_keeps_old_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut o = Output::default();
+        o.add("index.html", "old");
+        write_output(&o, &out).unwrap();
+        let mut bad = Output::default();
+        bad.add("../escape.html", "x");
+        assert!(write_output(&bad, &out).is_err());
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "old");
+        assert!(!dir.path().join("escape.html").exists());
+    }
+
+    #[test]
+    fn loads_sorted_and_skips_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("content/posts")).unwrap();
+        fs::write(dir.path().join("content/posts/b.md"), "b").unwrap();
+        fs::write(dir.path().join("content/posts/.a.md.swp"), "x").unwrap();
+        fs::write(dir.path().join("config.yaml"), "title: x").unwrap();
+        let s = load(dir.path()).unwrap();
+        assert_eq!(s.content.keys().collect::<Vec<_>>(), ["posts/b.md"]);
+        assert_eq!(s.config.as_deref(), Some("title: x"));
+    }
+}

@@ -1,0 +1,24 @@
+//! gen: a static site generator for bilingual newsletters.
+//!
+//! The pipeline: [`disk::load`] reads the sources, [`build::build`] parses and
+//! assembles the [`site::Site`] and renders it into an in-memory
+//! [`output::Output`], which [`disk::write_output`] writes atomically or the
+//! live preview serves from memory.
+
+pub mod build;
+pub mod cmd;
+pub mod comments;
+pub mod config;
+pub mod date;
+pub mod disk;
+pub mod error;
+pub mod frontmatter;
+pub mod markdown;
+pub mod output;
+pub mod post;
+pub mod render;
+pub mod sanitize;
+pub mod site;
+pub mod slug;
+pub mod theme;
+pub mod yaml;

@@ -1,0 +1,641 @@
+//! Markdown to HTML for posts: CommonMark with GitHub tables, footnotes,
+//! strikethrough, task lists and heading ids (pulldown-cmark), highlighted
+//! code, `@/` content links, CJK-aware soft breaks, and the newsletter blocks
+//! (`bilingual`, `comments`, `comment`, `note`, `postscript`).
+//!
+//! Rendering is pure: everything it needs from the site comes in a [`Context`].
+
+pub mod blocks;
+pub mod cjk;
+pub mod highlight;
+
+use crate::sanitize;
+use blocks::Block;
+use cjk::WordCount;
+use highlight::escape;
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the renderer needs to know about the post and the site.
+pub struct Context<'a> {
+    /// The language of the post (translations in `bilingual` blocks default to it).
+    pub lang: &'a str,
+    /// The default language of originals in `bilingual` blocks.
+    pub original_lang: &'a str,
+    /// Interface strings in the post's language (`comments`, `postscript`, …).
+    pub strings: &'a dyn Fn(&str) -> String,
+    /// Resolve an `@/` content path (without `@/` and `#anchor`) to a URL.
+    pub resolve: &'a dyn Fn(&str) -> Result<String, String>,
+    /// Insert a space between CJK and Latin text.
+    pub autospace: bool,
+    /// Reader comments from `content/comments/SLUG.yaml`, already rendered and sanitized.
+    pub extra_comments: Option<&'a str>,
+}
+
+/// A link to another post's anchor, checked once every post is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorLink {
+    pub line: usize,
+    pub col: usize,
+    pub target: String,
+    pub anchor: String,
+}
+
+/// A heading of the post, for tables of contents and anchor checks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// The rendered body of a post.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    /// Plain text of the whole body (for search and the plain-text email).
+    pub text: String,
+    /// Plain text before `<!-- more -->`, else of the first paragraph.
+    pub summary: String,
+    pub words: WordCount,
+    pub headings: Vec<Heading>,
+    /// Every `id` in the rendered HTML, for anchor checks.
+    pub ids: BTreeSet<String>,
+    pub anchor_links: Vec<AnchorLink>,
+    /// Problems as (line, column, message), lines relative to the body.
+    pub errors: Vec<(usize, usize, String)>,
+}
+
+const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_HEADING_ATTRIBUTES);
+
+/// Render a post body.
+pub fn render(body: &str, cx: &Context<'_>) -> Rendered {
+    let scanned = match blocks::scan(body) {
+        Ok(s) => s,
+        Err(errors) => {
+            return Rendered { errors: errors.into_iter().map(|e| (e.line, e.col, e.message)).collect(), ..Default::default() };
+        }
+    };
+    let mut r = Renderer::new(&scanned.markdown, cx);
+    let events: Vec<(Event<'_>, usize)> = Parser::new_ext(&scanned.markdown, OPTIONS).into_offset_iter().map(|(e, range)| (e, range.start)).collect();
+    let events = r.transform(events);
+    r.assemble(events, &scanned.blocks)
+}
+
+/// One top-level piece inside a block: Markdown events, or a nested block's HTML.
+enum Child<'e> {
+    Markdown(Vec<Event<'e>>, usize),
+    Html(String, usize),
+}
+
+struct Frame<'e> {
+    block: usize,
+    children: Vec<Child<'e>>,
+}
+
+struct Renderer<'a, 'c> {
+    source: &'a str,
+    cx: &'c Context<'c>,
+    out: Rendered,
+    footnote_numbers: BTreeMap<String, usize>,
+    footnote_refs: BTreeMap<String, usize>,
+    footnote_defs: Vec<(String, Vec<Event<'a>>)>,
+    comment_count: usize,
+    comments_sections: usize,
+    summary_done: bool,
+}
+
+impl<'a, 'c> Renderer<'a, 'c> {
+    fn new(source: &'a str, cx: &'c Context<'c>) -> Self {
+        let mut out = Rendered::default();
+        // Landmarks the theme adds around the body.
+        out.ids.extend(["references", "footnotes", "comments", "postscript"].map(String::from));
+        Renderer {
+            source,
+            cx,
+            out,
+            footnote_numbers: BTreeMap::new(),
+            footnote_refs: BTreeMap::new(),
+            footnote_defs: Vec::new(),
+            comment_count: 0,
+            comments_sections: 0,
+            summary_done: false,
+        }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        crate::error::line_col(self.source, offset)
+    }
+
+    fn error(&mut self, offset: usize, message: String) {
+        let (line, col) = self.line_col(offset);
+        self.out.errors.push((line, col, message));
+    }
+
+    /// Rewrite the event stream: code highlighting, heading ids, `@/` links,
+    /// footnotes, soft breaks between CJK text; collect plain text.
+    fn transform(&mut self, events: Vec<(Event<'a>, usize)>) -> Vec<(Event<'a>, usize)> {
+        let mut out: Vec<(Event<'a>, usize)> = Vec::with_capacity(events.len());
+        let mut i = 0;
+        let mut last_char: Option<char> = None;
+        let mut paragraph_text: Option<String> = None;
+        let mut footnote: Option<(String, Vec<Event<'a>>, usize)> = None;
+        let mut first_paragraph: Option<String> = None;
+        while i < events.len() {
+            let (event, offset) = events[i].clone();
+            i += 1;
+            let mapped: Vec<Event<'a>> = match event {
+                Event::Start(Tag::CodeBlock(kind)) => {
+                    let lang = match &kind {
+                        CodeBlockKind::Fenced(info) => info.to_string(),
+                        CodeBlockKind::Indented => String::new(),
+                    };
+                    let mut code = String::new();
+                    while i < events.len() {
+                        let (e, _) = &events[i];
+                        i += 1;
+                        match e {
+                            Event::Text(t) => code.push_str(t),
+                            Event::End(TagEnd::CodeBlock) => break,
+                            _ => {}
+                        }
+                    }
+                    self.out.text.push_str(&code);
+                    self.out.text.push('\n');
+                    last_char = None;
+                    vec![Event::Html(CowStr::from(highlight::code_block(&code, &lang)))]
+                }
+                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                    let mut inner = Vec::new();
+                    let mut text = String::new();
+                    while i < events.len() {
+                        let (e, _) = &events[i];
+                        i += 1;
+                        if matches!(e, Event::End(TagEnd::Heading(_))) {
+                            break;
+                        }
+                        if let Event::Text(t) | Event::Code(t) = e {
+                            text.push_str(t);
+                        }
+                        inner.push(e.clone());
+                    }
+                    let id = match id {
+                        Some(id) => {
+                            if !self.out.ids.insert(id.to_string()) {
+                                self.error(offset, format!("heading id `{id}` is used twice in this post"));
+                            }
+                            id.to_string()
+                        }
+                        None => self.unique_id(&heading_slug(&text)),
+                    };
+                    self.out.headings.push(Heading { level: level_number(level), id: id.clone(), text: text.clone() });
+                    self.out.text.push_str(&text);
+                    self.out.text.push('\n');
+                    let mut v = vec![Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs })];
+                    // Links and footnotes inside headings are rewritten too.
+                    let nested = self.transform(inner.into_iter().map(|e| (e, offset)).collect());
+                    v.extend(nested.into_iter().map(|(e, _)| e));
+                    v.push(Event::End(TagEnd::Heading(level)));
+                    last_char = None;
+                    v
+                }
+                Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                    let dest = self.rewrite_url(&dest_url, offset);
+                    vec![Event::Start(Tag::Link { link_type, dest_url: CowStr::from(dest), title, id })]
+                }
+                Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                    let dest = self.rewrite_url(&dest_url, offset);
+                    vec![Event::Start(Tag::Image { link_type, dest_url: CowStr::from(dest), title, id })]
+                }
+                Event::FootnoteReference(label) => {
+                    let next = self.footnote_numbers.len() + 1;
+                    let n = *self.footnote_numbers.entry(label.to_string()).or_insert(next);
+                    let count = self.footnote_refs.entry(label.to_string()).or_insert(0);
+                    *count += 1;
+                    let ref_id = if *count == 1 { format!("fnref-{n}") } else { format!("fnref-{n}-{count}") };
+                    self.out.ids.insert(ref_id.clone());
+                    vec![Event::InlineHtml(CowStr::from(format!(
+                        "<sup class=\"footnote-ref\"><a href=\"#fn-{n}\" id=\"{ref_id}\" role=\"doc-noteref\">{n}</a></sup>"
+                    )))]
+                }
+                Event::Start(Tag::FootnoteDefinition(label)) => {
+                    footnote = Some((label.to_string(), Vec::new(), 0));
+                    continue;
+                }
+                Event::End(TagEnd::FootnoteDefinition) => {
+                    if let Some((label, evs, _)) = footnote.take() {
+                        let evs = self.transform(evs.into_iter().map(|e| (e, offset)).collect());
+                        self.footnote_defs.push((label, evs.into_iter().map(|(e, _)| e).collect()));
+                    }
+                    continue;
+                }
+                Event::SoftBreak => {
+                    let next = events[i..].iter().find_map(|(e, _)| match e {
+                        Event::Text(t) | Event::Code(t) => t.chars().next(),
+                        Event::SoftBreak | Event::HardBreak => Some(' '),
+                        Event::Start(Tag::Paragraph) | Event::End(_) => Some(' '),
+                        _ => None,
+                    });
+                    if cjk::join_without_space(last_char, next) {
+                        Vec::new()
+                    } else {
+                        self.push_text(" ", &mut paragraph_text);
+                        last_char = Some(' ');
+                        vec![Event::SoftBreak]
+                    }
+                }
+                Event::Text(t) => {
+                    last_char = t.chars().last();
+                    self.push_text(&t, &mut paragraph_text);
+                    if self.cx.autospace {
+                        vec![Event::Text(CowStr::from(cjk::autospace(&t)))]
+                    } else {
+                        vec![Event::Text(t)]
+                    }
+                }
+                Event::Code(t) => {
+                    last_char = t.chars().last();
+                    self.push_text(&t, &mut paragraph_text);
+                    vec![Event::Code(t)]
+                }
+                Event::Html(h) | Event::InlineHtml(h) if h.trim() == "<!-- more -->" => {
+                    if !self.summary_done {
+                        self.out.summary = self.out.text.trim().to_string();
+                        self.summary_done = true;
+                    }
+                    Vec::new()
+                }
+                Event::Start(Tag::Paragraph) => {
+                    paragraph_text = Some(String::new());
+                    last_char = None;
+                    vec![Event::Start(Tag::Paragraph)]
+                }
+                Event::End(TagEnd::Paragraph) => {
+                    if let Some(p) = paragraph_text.take() {
+                        if first_paragraph.is_none() && !p.trim().is_empty() {
+                            first_paragraph = Some(p);
+                        }
+                    }
+                    self.out.text.push('\n');
+                    vec![Event::End(TagEnd::Paragraph)]
+                }
+                Event::End(TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_)) => {
+                    self.out.text.push('\n');
+                    last_char = None;
+                    vec![event]
+                }
+                Event::HardBreak => {
+                    self.push_text("\n", &mut paragraph_text);
+                    last_char = None;
+                    vec![event]
+                }
+                other => vec![other],
+            };
+            if let Some((_, evs, _)) = footnote.as_mut() {
+                evs.extend(mapped);
+            } else {
+                out.extend(mapped.into_iter().map(|e| (e, offset)));
+            }
+        }
+        if !self.summary_done {
+            if let Some(p) = first_paragraph {
+                self.out.summary = p.trim().to_string();
+            }
+        }
+        out
+    }
+
+    fn push_text(&mut self, t: &str, paragraph: &mut Option<String>) {
+        self.out.text.push_str(t);
+        if let Some(p) = paragraph.as_mut() {
+            p.push_str(t);
+        }
+    }
+
+    fn unique_id(&mut self, base: &str) -> String {
+        let mut id = base.to_string();
+        let mut n = 1;
+        while self.out.ids.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        self.out.ids.insert(id.clone());
+        id
+    }
+
+    /// `@/posts/x.md#part` → the post's URL plus `#part`; other URLs unchanged.
+    fn rewrite_url(&mut self, url: &str, offset: usize) -> String {
+        let Some(path) = url.strip_prefix("@/") else { return url.to_string() };
+        let (path, anchor) = match path.split_once('#') {
+            Some((p, a)) => (p, Some(a)),
+            None => (path, None),
+        };
+        match (self.cx.resolve)(path) {
+            Ok(target) => match anchor {
+                Some(a) => {
+                    let (line, col) = self.line_col(offset);
+                    self.out.anchor_links.push(AnchorLink { line, col, target: path.to_string(), anchor: a.to_string() });
+                    format!("{target}#{a}")
+                }
+                None => target,
+            },
+            Err(message) => {
+                self.error(offset, message);
+                url.to_string()
+            }
+        }
+    }
+
+    /// Group the events into the newsletter blocks and write the final HTML.
+    fn assemble(mut self, events: Vec<(Event<'a>, usize)>, blocks: &[Block]) -> Rendered {
+        let mut root: Vec<Child<'a>> = Vec::new();
+        let mut stack: Vec<Frame<'a>> = Vec::new();
+        let mut depth = 0usize;
+        let mut chunk: Vec<Event<'a>> = Vec::new();
+        let mut chunk_offset = 0;
+        let mut iter = events.into_iter().peekable();
+        while let Some((event, offset)) = iter.next() {
+            if depth == 0 {
+                if let Event::Start(Tag::HtmlBlock) = event {
+                    // A marker is an HTML block of exactly one line.
+                    let marker = match iter.peek() {
+                        Some((Event::Html(h), _)) => blocks::parse_marker(h),
+                        _ => None,
+                    };
+                    if let Some((open, n)) = marker {
+                        iter.next();
+                        iter.next(); // End(HtmlBlock)
+                        if open {
+                            stack.push(Frame { block: n, children: Vec::new() });
+                        } else if let Some(frame) = stack.pop() {
+                            let line = blocks[frame.block].line;
+                            let html = self.render_block(&blocks[frame.block], frame.children);
+                            let parent = stack.last_mut().map_or(&mut root, |f| &mut f.children);
+                            parent.push(Child::Html(html, line));
+                        }
+                        continue;
+                    }
+                }
+                chunk_offset = offset;
+            }
+            match &event {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            chunk.push(event);
+            if depth == 0 {
+                let line = self.line_col(chunk_offset).0;
+                let parent = stack.last_mut().map_or(&mut root, |f| &mut f.children);
+                parent.push(Child::Markdown(std::mem::take(&mut chunk), line));
+            }
+        }
+        for frame in stack {
+            let b = &blocks[frame.block];
+            self.out.errors.push((b.line, 1, format!("the `{}` block must start at the beginning of a line, outside lists and quotes", b.name)));
+        }
+        let mut html = String::with_capacity(self.source.len() * 2);
+        for child in root {
+            push_child(&mut html, child);
+        }
+        if self.comments_sections == 0 {
+            if let Some(extra) = self.cx.extra_comments {
+                html.push_str(&self.comments_section(None, None, None, extra));
+            }
+        }
+        self.push_footnotes(&mut html);
+        self.out.html = html;
+        self.out.words = WordCount::of(&self.out.text);
+        self.out
+    }
+
+    fn render_block(&mut self, block: &Block, children: Vec<Child<'a>>) -> String {
+        let id_attr = |id: &Option<String>| id.as_ref().map(|i| format!(" id=\"{}\"", escape(i))).unwrap_or_default();
+        if let Some(id) = &block.id {
+            if !self.out.ids.insert(id.clone()) {
+                self.out.errors.push((block.line, 1, format!("id `{id}` is used twice in this post")));
+            }
+        }
+        let extra_class: String = block.classes.iter().map(|c| format!(" {}", escape(c))).collect();
+        match block.name.as_str() {
+            "bilingual" => {
+                if children.len() % 2 == 1 {
+                    let line = match children.last() {
+                        Some(Child::Markdown(_, l) | Child::Html(_, l)) => *l,
+                        None => block.line,
+                    };
+                    self.out.errors.push((line, 1, format!(
+                        "this block has no translation: a `bilingual` block (line {}) holds pairs, an original then its translation, but has {} blocks",
+                        block.line, children.len()
+                    )));
+                }
+                let source = block.attrs.get("source").map_or(self.cx.original_lang, String::as_str);
+                let target = block.attrs.get("target").map_or(self.cx.lang, String::as_str);
+                let mut html = format!(
+                    "<div class=\"bilingual{extra_class}\"{} data-source=\"{}\" data-target=\"{}\">\n",
+                    id_attr(&block.id), escape(source), escape(target)
+                );
+                let mut it = children.into_iter();
+                while let Some(original) = it.next() {
+                    html.push_str("<div class=\"pair\">\n");
+                    html.push_str(&format!("<div class=\"original\" lang=\"{}\">\n", escape(source)));
+                    push_child(&mut html, original);
+                    html.push_str("</div>\n");
+                    if let Some(translation) = it.next() {
+                        html.push_str(&format!("<div class=\"translation\" lang=\"{}\">\n", escape(target)));
+                        push_child(&mut html, translation);
+                        html.push_str("</div>\n");
+                    }
+                    html.push_str("</div>\n");
+                }
+                html.push_str("</div>\n");
+                html
+            }
+            "comments" => {
+                let inner = children_html(children);
+                let extra = if self.comments_sections == 0 { self.cx.extra_comments.unwrap_or("") } else { "" };
+                let source = block.attrs.get("source").map(String::as_str);
+                let url = block.attrs.get("url").map(String::as_str);
+                let title = block.attrs.get("title").map(String::as_str);
+                self.comments_section(source, url, title, &format!("{inner}{extra}"))
+            }
+            "comment" => {
+                self.comment_count += 1;
+                let n = self.comment_count;
+                let inner = sanitize::clean(&children_html(children));
+                let id = block.id.clone().unwrap_or_else(|| format!("comment-{n}"));
+                self.out.ids.insert(id.clone());
+                comment_html(
+                    &id,
+                    &CommentMeta {
+                        author: block.attrs.get("author").map_or("", String::as_str),
+                        title: block.attrs.get("title").map(String::as_str),
+                        date: block.attrs.get("date").map(String::as_str),
+                        url: block.attrs.get("url").map(String::as_str),
+                        lang: block.attrs.get("lang").map(String::as_str),
+                    },
+                    &inner,
+                    "",
+                    &extra_class,
+                )
+            }
+            "note" => {
+                let label = block.attrs.get("title").cloned().unwrap_or_else(|| (self.cx.strings)("note"));
+                format!(
+                    "<aside class=\"note{extra_class}\"{}><span class=\"note-label\">{}</span>\n{}</aside>\n",
+                    id_attr(&block.id),
+                    escape(&label),
+                    children_html(children)
+                )
+            }
+            "postscript" => {
+                let title = block.attrs.get("title").cloned().unwrap_or_else(|| (self.cx.strings)("postscript"));
+                let id = block.id.clone().unwrap_or_else(|| "postscript".into());
+                format!(
+                    "<section class=\"postscript{extra_class}\" id=\"{}\">\n<h2>{}</h2>\n{}</section>\n",
+                    escape(&id),
+                    escape(&title),
+                    children_html(children)
+                )
+            }
+            other => format!("<div class=\"{}\">{}</div>", escape(other), children_html(children)),
+        }
+    }
+
+    fn comments_section(&mut self, source: Option<&str>, url: Option<&str>, title: Option<&str>, inner: &str) -> String {
+        self.comments_sections += 1;
+        let id = if self.comments_sections == 1 { "comments".to_string() } else { self.unique_id("comments") };
+        let heading = match (title, source) {
+            (Some(t), _) => escape(t),
+            (None, Some(s)) => {
+                let name = match url {
+                    Some(u) => format!("<a href=\"{}\" rel=\"nofollow noopener\">{}</a>", escape(u), escape(s)),
+                    None => escape(s),
+                };
+                escape(&(self.cx.strings)("comments_from")).replace("{source}", &name)
+            }
+            (None, None) => escape(&(self.cx.strings)("comments")),
+        };
+        format!("<section class=\"comments\" id=\"{id}\">\n<h2>{heading}</h2>\n{inner}</section>\n")
+    }
+
+    fn push_footnotes(&mut self, html: &mut String) {
+        if self.footnote_defs.is_empty() {
+            return;
+        }
+        let mut defs = std::mem::take(&mut self.footnote_defs);
+        // Referenced notes keep the numbers of their first reference; the others follow.
+        let mut next = self.footnote_numbers.values().max().copied().unwrap_or(0) + 1;
+        for (label, _) in &defs {
+            if !self.footnote_numbers.contains_key(label) {
+                self.footnote_numbers.insert(label.clone(), next);
+                next += 1;
+            }
+        }
+        defs.sort_by_key(|(label, _)| self.footnote_numbers[label]);
+        html.push_str("<section class=\"footnotes\" id=\"footnotes\" role=\"doc-endnotes\">\n<ol>\n");
+        for (label, events) in defs {
+            let n = self.footnote_numbers[&label];
+            let back = if self.footnote_refs.contains_key(&label) {
+                format!(" <a href=\"#fnref-{n}\" class=\"footnote-backref\" role=\"doc-backlink\">↩</a>")
+            } else {
+                String::new()
+            };
+            self.out.ids.insert(format!("fn-{n}"));
+            let mut body = String::new();
+            pulldown_cmark::html::push_html(&mut body, events.into_iter());
+            let body = match body.trim_end().strip_suffix("</p>") {
+                Some(b) => format!("{b}{back}</p>\n"),
+                None => format!("{body}{back}\n"),
+            };
+            html.push_str(&format!("<li id=\"fn-{n}\">\n{body}</li>\n"));
+        }
+        html.push_str("</ol>\n</section>\n");
+    }
+}
+
+fn push_child(html: &mut String, child: Child<'_>) {
+    match child {
+        Child::Markdown(events, _) => pulldown_cmark::html::push_html(html, events.into_iter()),
+        Child::Html(h, _) => html.push_str(&h),
+    }
+}
+
+fn children_html(children: Vec<Child<'_>>) -> String {
+    let mut html = String::new();
+    for c in children {
+        push_child(&mut html, c);
+    }
+    html
+}
+
+/// Who wrote a comment, and where.
+pub struct CommentMeta<'a> {
+    pub author: &'a str,
+    pub title: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub lang: Option<&'a str>,
+}
+
+/// The markup of one reader comment; `body` and `replies` must already be safe HTML.
+pub fn comment_html(id: &str, meta: &CommentMeta<'_>, body: &str, replies: &str, extra_class: &str) -> String {
+    let lang = meta.lang.map(|l| format!(" lang=\"{}\"", escape(l))).unwrap_or_default();
+    let mut html = format!("<article class=\"comment{extra_class}\" id=\"{}\"{lang}>\n<header class=\"comment-meta\">", escape(id));
+    let author = format!("<span class=\"comment-author\">@{}</span>", escape(meta.author.trim_start_matches('@')));
+    match meta.url.filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+        Some(u) => html.push_str(&format!("<a href=\"{}\" rel=\"nofollow ugc noopener\">{author}</a>", escape(u))),
+        None => html.push_str(&author),
+    }
+    if let Some(d) = meta.date {
+        html.push_str(&format!(" <time datetime=\"{}\">{}</time>", escape(d), escape(d.get(..10).unwrap_or(d))));
+    }
+    html.push_str("</header>\n");
+    if let Some(t) = meta.title {
+        html.push_str(&format!("<p class=\"comment-title\"><strong>{}</strong></p>\n", escape(t)));
+    }
+    html.push_str(&format!("<div class=\"comment-body\">\n{body}</div>\n"));
+    if !replies.is_empty() {
+        html.push_str(&format!("<div class=\"replies\">\n{replies}</div>\n"));
+    }
+    html.push_str("</article>\n");
+    html
+}
+
+/// An id from heading text: letters and digits of any script, lowercased, `-` between words.
+pub fn heading_slug(text: &str) -> String {
+    let s = crate::slug::tag_slug(text);
+    if s.is_empty() { "section".into() } else { s }
+}
+
+fn level_number(level: HeadingLevel) -> u8 {
+    level as u8
+}
+
+/// Render untrusted Markdown (a reader comment) to sanitized HTML.
+pub fn render_untrusted(markdown: &str) -> String {
+    let mut html = String::new();
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    pulldown_cmark::html::push_html(&mut html, parser);
+    sanitize::clean(&join_cjk_breaks(&html))
+}
+
+/// Drop newlines between CJK characters in rendered HTML text (soft breaks).
+fn join_cjk_breaks(html: &str) -> String {
+    let chars: Vec<char> = html.chars().collect();
+    let mut out = String::with_capacity(html.len());
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '\n' && i > 0 && i + 1 < chars.len() && cjk::join_without_space(Some(chars[i - 1]), Some(chars[i + 1])) {
+            continue;
+        }
+        out.push(*c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

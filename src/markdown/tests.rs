@@ -1,0 +1,137 @@
+//! Unit tests of the Markdown renderer and the newsletter blocks.
+
+use super::*;
+
+fn strings(key: &str) -> String {
+    match key {
+        "comments" => "读者评论".into(),
+        "comments_from" => "{source} 网友评论".into(),
+        "note" => "笔者注".into(),
+        "postscript" => "后记".into(),
+        other => other.into(),
+    }
+}
+
+fn resolve(path: &str) -> Result<String, String> {
+    match path {
+        "posts/a.md" => Ok("/posts/a/".into()),
+        other => Err(format!("no content at `@/{other}`")),
+    }
+}
+
+fn render_with(body: &str, extra: Option<&str>) -> Rendered {
+    let cx = Context { lang: "zh", original_lang: "en", strings: &strings, resolve: &resolve, autospace: false, extra_comments: extra };
+    render(body, &cx)
+}
+
+fn html(body: &str) -> String {
+    let r = render_with(body, None);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    r.html
+}
+
+#[test]
+fn cjk_soft_breaks_are_removed() {
+    assert_eq!(html("这是一个\n中文段落。\nLatin\nwords"), "<p>这是一个中文段落。\nLatin\nwords</p>\n");
+}
+
+#[test]
+fn bilingual_pairs() {
+    let out = html("::: bilingual {source=en target=zh}\n> **\"We have work,\" Altman said.**\n\n> “我们还有工作，”奥特曼说。\n\nTwo.\n\n二。\n:::\n");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn bilingual_defaults_and_odd_count() {
+    let r = render_with("intro\n\n::: bilingual\none\n\ntwo\n\nthree\n:::\n", None);
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].0, 7);
+    assert!(r.errors[0].2.starts_with("this block has no translation"), "{}", r.errors[0].2);
+    let out = html("::: bilingual\none\n\n一\n:::\n");
+    assert!(out.contains("<div class=\"original\" lang=\"en\">") && out.contains("<div class=\"translation\" lang=\"zh\">"));
+}
+
+#[test]
+fn comments_with_notes() {
+    let out = html(concat!(
+        "::: comments {source=Slashdot url=\"https://slashdot.org/story/1\"}\n",
+        "::: comment {author=Junta title=\"这让我想起\"}\n",
+        "基本上<script>alert(1)</script>，**好的**。\n\n",
+        "::: note\nLLM 的炼丹方式\n:::\n",
+        ":::\n",
+        ":::\n",
+    ));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn extra_comments_are_appended_or_create_a_section() {
+    let out = render_with("::: comments\n::: comment {author=a}\nx\n:::\n:::\n\nafter\n", Some("<article class=\"comment\">late</article>\n")).html;
+    assert!(out.contains("x</p>\n</div>\n</article>\n<article class=\"comment\">late</article>\n</section>"), "{out}");
+    let out = render_with("just text\n", Some("<article>late</article>\n")).html;
+    assert!(out.ends_with("<section class=\"comments\" id=\"comments\">\n<h2>读者评论</h2>\n<article>late</article>\n</section>\n"), "{out}");
+}
+
+#[test]
+fn postscript_and_note() {
+    let out = html("::: postscript\n笔者曾经预测。\n:::\n\n::: note {title=编者按}\n注意\n:::\n");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn headings_get_unique_ids() {
+    let r = render_with("## 后记\n\n## 后记\n\n## Hello *World*\n\n## Custom {#mine}\n", None);
+    let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["后记", "后记-1", "hello-world", "mine"]);
+    assert!(r.html.contains("<h2 id=\"后记-1\">"));
+}
+
+#[test]
+fn footnotes_are_collected_at_the_end() {
+    let out = html("One[^a] two[^b] again[^a].\n\n[^b]: Bee.\n\n[^a]: Ay.\n\n::: note\nthree\n:::\n");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn content_links_resolve_and_unknown_ones_fail() {
+    let r = render_with("see [a](@/posts/a.md#part) and\n[b](@/posts/missing.md)\n", None);
+    assert!(r.html.contains("href=\"/posts/a/#part\""));
+    assert_eq!(r.anchor_links, vec![AnchorLink { line: 1, col: 5, target: "posts/a.md".into(), anchor: "part".into() }]);
+    assert_eq!(r.errors, vec![(2, 1, "no content at `@/posts/missing.md`".into())]);
+}
+
+#[test]
+fn code_is_highlighted_and_fences_inside_are_not_blocks() {
+    let out = html("```rust\n::: note\nlet x = 1;\n```\n");
+    assert!(out.contains("class=\"hl-"), "{out}");
+    assert!(!out.contains("<aside"));
+}
+
+#[test]
+fn summary_and_words() {
+    let r = render_with("第一段，很短。\n\n第二段 with words.\n", None);
+    assert_eq!(r.summary, "第一段，很短。");
+    assert_eq!(r.words.cjk, 8);
+    assert_eq!(r.words.latin, 2);
+    let r = render_with("前言\n\n更多\n\n<!-- more -->\n\n后文\n", None);
+    assert_eq!(r.summary, "前言\n\n更多");
+}
+
+#[test]
+fn raw_html_of_the_author_passes() {
+    assert_eq!(html("<div class=\"x\">hi</div>\n"), "<div class=\"x\">hi</div>\n");
+}
+
+#[test]
+fn fence_errors_are_reported_with_lines() {
+    let r = render_with("a\n\n::: bilingual\nx\n", None);
+    assert_eq!(r.errors[0].0, 3);
+}
+
+#[test]
+fn untrusted_markdown_is_sanitized() {
+    let out = render_untrusted("hi <img src=x onerror=alert(1)> [x](javascript:alert(1)) [ok](https://e.com)\n中文\n换行");
+    assert!(!out.contains("onerror") && !out.contains("javascript:"), "{out}");
+    assert!(out.contains("rel=\"nofollow ugc noopener\""));
+    assert!(out.contains("中文换行"));
+}

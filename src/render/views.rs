@@ -1,0 +1,222 @@
+//! What templates see: the site, the current language, and posts as plain
+//! values. Each post's card (for lists) is built once per build and shared
+//! by every index, tag and archive page that lists it.
+
+use crate::site::{Site, Tag};
+use crate::slug;
+use crate::theme::Theme;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use tera::Context;
+
+/// Values shared by every page, prepared once per build.
+pub struct Views<'s> {
+    site: &'s Site,
+    config: Value,
+    cards: Vec<Value>,
+    /// Per language: the `site` object, the strings.
+    per_lang: BTreeMap<String, (Value, Value)>,
+}
+
+impl<'s> Views<'s> {
+    pub fn new(site: &'s Site, theme: &Theme) -> Self {
+        let config = serde_json::to_value(&site.config).unwrap_or(Value::Null);
+        let cards = (0..site.entries.len()).map(|i| card(site, i)).collect();
+        let per_lang = site
+            .config
+            .languages
+            .iter()
+            .map(|lang| {
+                let strings = theme.strings_for(lang).map(|m| serde_json::to_value(m).unwrap_or(Value::Null)).unwrap_or(Value::Null);
+                (lang.clone(), (site_object(site, lang), strings))
+            })
+            .collect();
+        Views { site, config, cards, per_lang }
+    }
+
+    /// The card of entry `i`: what lists show.
+    pub fn card(&self, i: usize) -> Value {
+        self.cards[i].clone()
+    }
+
+    /// Everything about entry `i`, for its own page.
+    pub fn full(&self, i: usize) -> Value {
+        let site = self.site;
+        let e = &site.entries[i];
+        let p = &e.post;
+        let mut v = self.card(i);
+        let link = |j: usize| {
+            let t = &site.entries[j];
+            json!({"title": t.post.title, "url": t.url, "permalink": t.permalink, "lang": t.post.lang, "date": t.post.date.map(|d| d.to_rfc3339())})
+        };
+        let extra = json!({
+            "content": e.rendered.html,
+            "updated": p.updated.map(|d| d.to_rfc3339()),
+            "credits": p.credits,
+            "source": p.source,
+            "original_url": p.original_url,
+            "references": p.references,
+            "related": e.related.iter().map(|&j| link(j)).collect::<Vec<_>>(),
+            "translations": e.translations.iter().map(|&j| link(j)).collect::<Vec<_>>(),
+            "headings": e.rendered.headings,
+            "extra": p.extra,
+            "has_bilingual": e.rendered.html.contains("<div class=\"bilingual"),
+            "email_url": format!("{}email.html", e.url),
+        });
+        if let (Value::Object(a), Value::Object(b)) = (&mut v, extra) {
+            a.extend(b);
+        }
+        v
+    }
+
+    /// A tag with its URL and count; with `posts`, also the cards of its posts.
+    pub fn tag(&self, lang: &str, t: &Tag, posts: bool) -> Value {
+        let url = format!("{}{}tags/{}/", self.site.config.base_path, self.site.config.lang_prefix(lang), slug::encode_segment(&t.slug));
+        let mut v = json!({"name": t.name, "slug": t.slug, "url": url, "count": t.posts.len()});
+        if posts {
+            v["posts"] = Value::Array(t.posts.iter().map(|&i| self.card(i)).collect());
+        }
+        v
+    }
+
+    /// The context every page starts from. `path` is the page's output path;
+    /// `alternates` are its versions per language (language, path).
+    pub fn base_context(&self, lang: &str, path: &str, alternates: &[(String, String)]) -> Context {
+        let config = &self.site.config;
+        let mut ctx = Context::new();
+        let (site, strings) = self.per_lang.get(lang).cloned().unwrap_or_default();
+        let page_path = path.strip_suffix("index.html").unwrap_or(path);
+        ctx.insert("config", &self.config);
+        ctx.insert("site", &site);
+        ctx.insert("t", &strings);
+        ctx.insert("lang", lang);
+        ctx.insert("current_url", &format!("{}{page_path}", config.base_path));
+        ctx.insert("permalink", &format!("{}{page_path}", config.base_url));
+        let mut alts: Vec<Value> = alternates
+            .iter()
+            .map(|(l, p)| json!({"lang": l, "url": format!("{}{p}", config.base_path), "permalink": format!("{}{p}", config.base_url)}))
+            .collect();
+        alts.sort_by_key(|a| config.languages.iter().position(|l| a["lang"] == **l));
+        let x_default = alternates.iter().find(|(l, _)| *l == config.default_language).map(|(_, p)| format!("{}{p}", config.base_url));
+        let switcher: Vec<Value> = config
+            .languages
+            .iter()
+            .map(|l| {
+                let target = alternates.iter().find(|(al, _)| al == l);
+                let url = match target {
+                    Some((_, p)) => format!("{}{p}", config.base_path),
+                    None => format!("{}{}", config.base_path, config.lang_prefix(l)),
+                };
+                json!({"lang": l, "name": language_name(l), "url": url, "current": l == lang, "exists": target.is_some()})
+            })
+            .collect();
+        ctx.insert("alternates", &if alts.len() > 1 { alts } else { Vec::new() });
+        ctx.insert("x_default", &x_default.filter(|_| alternates.len() > 1));
+        ctx.insert("switcher", &switcher);
+        ctx
+    }
+}
+
+/// The card of entry `i`.
+fn card(site: &Site, i: usize) -> Value {
+    let e = &site.entries[i];
+    let p = &e.post;
+    let summary = match &p.summary {
+        Some(s) => s.clone(),
+        None => crate::markdown::cjk::cut_summary(&e.rendered.summary, 160),
+    };
+    let tags: Vec<Value> = p
+        .tags
+        .iter()
+        .map(|t| {
+            let s = slug::tag_slug(t);
+            json!({"name": t, "slug": s, "url": format!("{}{}tags/{}/", site.config.base_path, site.config.lang_prefix(&p.lang), slug::encode_segment(&s))})
+        })
+        .collect();
+    json!({
+        "title": p.title,
+        "slug": p.slug,
+        "lang": p.lang,
+        "kind": p.kind,
+        "url": e.url,
+        "permalink": e.permalink,
+        "path": e.path,
+        "date": p.date.map(|d| d.to_rfc3339()),
+        "author": p.author,
+        "location": p.location,
+        "issue": p.issue,
+        "tags": tags,
+        "summary": summary,
+        "cover": p.cover,
+        "draft": p.draft,
+        "words": e.rendered.words.total(),
+        "reading_time": e.rendered.words.reading_minutes(),
+        "source_path": p.content_path,
+    })
+}
+
+/// The `site` object of one language.
+fn site_object(site: &Site, lang: &str) -> Value {
+    let c = &site.config;
+    let home = |l: &str| format!("{}{}", c.base_path, c.lang_prefix(l));
+    let pages: Vec<Value> = site
+        .pages_by_lang
+        .get(lang)
+        .map(|ps| ps.iter().map(|&i| json!({"title": site.entries[i].post.title, "url": site.entries[i].url, "slug": site.entries[i].post.slug})).collect())
+        .unwrap_or_default();
+    let prefix = home(lang);
+    json!({
+        "title": c.title.get(lang, &c.default_language),
+        "description": c.description.get(lang, &c.default_language),
+        "author": c.author.get(lang, &c.default_language),
+        "home": prefix,
+        "base_url": c.base_url,
+        "base_path": c.base_path,
+        "default_language": c.default_language,
+        "og_locale": og_locale(lang),
+        "languages": c.languages.iter().map(|l| json!({"code": l, "name": language_name(l), "url": home(l)})).collect::<Vec<_>>(),
+        "pages": pages,
+        "feeds": {
+            "atom": c.feeds.atom.then(|| format!("{prefix}atom.xml")),
+            "rss": c.feeds.rss.then(|| format!("{prefix}rss.xml")),
+            "json": c.feeds.json.then(|| format!("{prefix}feed.json")),
+        },
+        "search": c.search,
+        "archive_url": format!("{prefix}archive/"),
+        "tags_url": format!("{prefix}tags/"),
+        "search_url": format!("{prefix}search/"),
+        "post_count": site.posts_by_lang.get(lang).map_or(0, Vec::len),
+    })
+}
+
+/// A language's own name for the switcher: `中文`, `English`.
+pub fn language_name(code: &str) -> String {
+    let name = match code {
+        "zh-Hant" | "zh-TW" | "zh-HK" => "繁體中文",
+        c if c.starts_with("zh") => "中文",
+        c if c.starts_with("en") => "English",
+        c if c.starts_with("ja") => "日本語",
+        c if c.starts_with("ko") => "한국어",
+        c if c.starts_with("fr") => "Français",
+        c if c.starts_with("de") => "Deutsch",
+        c if c.starts_with("es") => "Español",
+        c if c.starts_with("ru") => "Русский",
+        c if c.starts_with("pt") => "Português",
+        c if c.starts_with("it") => "Italiano",
+        other => other,
+    };
+    name.to_string()
+}
+
+/// OpenGraph locale of a language: `zh` → `zh_CN`, `en-GB` → `en_GB`.
+pub fn og_locale(code: &str) -> String {
+    match code {
+        "zh" | "zh-Hans" => "zh_CN".into(),
+        "zh-Hant" => "zh_TW".into(),
+        "en" => "en_US".into(),
+        "ja" => "ja_JP".into(),
+        "ko" => "ko_KR".into(),
+        other if other.contains('-') => other.replace('-', "_"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,95 @@
+//! Cleaning untrusted HTML (reader comments) with ammonia: no script, style,
+//! iframe, event attributes or `javascript:`/`data:` URLs; links get
+//! `rel="nofollow ugc noopener"`. The markup gen itself puts in comments
+//! (notes, bilingual pairs) survives.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+fn builder() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_tags(["aside", "section", "article", "header", "time", "figure", "figcaption", "details", "summary"]);
+        b.rm_tags(["img"]);
+        b.add_tags(["img"]);
+        b.link_rel(Some("nofollow ugc noopener"));
+        b.url_schemes(HashSet::from(["http", "https", "mailto"]));
+        b.add_generic_attributes(["lang", "id"]);
+        b.id_prefix(Some("c-"));
+        b.add_tag_attributes("time", ["datetime"]);
+        b.add_tag_attributes("ol", ["start"]);
+        let classes: HashMap<&str, HashSet<&str>> = HashMap::from([
+            ("aside", HashSet::from(["note"])),
+            ("span", HashSet::from(["note-label"])),
+            ("div", HashSet::from(["bilingual", "pair", "original", "translation", "comment-body", "replies"])),
+            ("p", HashSet::from(["comment-title"])),
+            ("code", HashSet::new()),
+        ]);
+        b.allowed_classes(classes);
+        b
+    })
+}
+
+/// Sanitize an HTML fragment written by someone who is not the author.
+pub fn clean(html: &str) -> String {
+    builder().clean(html).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Payloads from the OWASP XSS filter evasion cheat sheet and friends.
+    pub const XSS: &[&str] = &[
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=//x.example/x.js></SCRIPT>",
+        "<img src=x onerror=alert(1)>",
+        "<img src=\"javascript:alert(1)\">",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+        "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+        "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+        "<iframe src=\"https://evil.example\"></iframe>",
+        "<svg onload=alert(1)>",
+        "<svg><script>alert(1)</script></svg>",
+        "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+        "<body onload=alert(1)>",
+        "<div style=\"background:url(javascript:alert(1))\">x</div>",
+        "<style>*{background:red}</style>",
+        "<object data=\"javascript:alert(1)\"></object>",
+        "<embed src=\"javascript:alert(1)\">",
+        "<form action=\"javascript:alert(1)\"><input type=submit></form>",
+        "<details open ontoggle=alert(1)>",
+        "<a href=\"#\" onclick=\"alert(1)\">x</a>",
+        "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+        "<base href=\"javascript:alert(1)//\">",
+        "<link rel=stylesheet href=\"javascript:alert(1)\">",
+        "<table background=\"javascript:alert(1)\">",
+        "<<script>script>alert(1)<</script>/script>",
+        "<scr<script>ipt>alert(1)</script>",
+        "<img src=`javascript:alert(1)`>",
+        "<video><source onerror=\"alert(1)\"></video>",
+        "<marquee onstart=alert(1)>",
+        "\"><script>alert(1)</script>",
+    ];
+
+    #[test]
+    fn removes_every_payload() {
+        for payload in XSS {
+            let out = clean(payload).to_ascii_lowercase();
+            assert!(!out.contains("<script"), "{payload} -> {out}");
+            assert!(!out.contains("javascript:"), "{payload} -> {out}");
+            assert!(!out.contains("data:"), "{payload} -> {out}");
+            assert!(!out.contains("<iframe"), "{payload} -> {out}");
+            assert!(!out.contains("<style"), "{payload} -> {out}");
+            assert!(!out.contains(" on"), "{payload} -> {out}");
+        }
+    }
+
+    #[test]
+    fn keeps_notes_and_marks_links() {
+        let out = clean("<aside class=\"note\" onclick=\"x\"><span class=\"note-label\">笔者注</span>LLM</aside><a href=\"https://x.example/\">l</a>");
+        assert_eq!(out, "<aside class=\"note\"><span class=\"note-label\">笔者注</span>LLM</aside><a href=\"https://x.example/\" rel=\"nofollow ugc noopener\">l</a>");
+    }
+}

@@ -1,0 +1,292 @@
+//! The site model: every post and page with its URL, translations, rendered
+//! body and comments; posts per language, tags, issue numbers and related
+//! posts resolved and checked. Assembling it is pure and checks the whole site
+//! at once, so that every error is reported together.
+
+use crate::comments::{self, Comment};
+use crate::config::Config;
+use crate::error::Error;
+use crate::markdown::{self, Rendered};
+use crate::post::{Kind, Post};
+use crate::slug;
+use crate::theme::Theme;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+/// A post or page placed in the site.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub post: Post,
+    /// Output path without base: `posts/slug/` or `en/posts/slug/`.
+    pub path: String,
+    /// `base_path` + `path`: `/letter/posts/slug/`.
+    pub url: String,
+    /// `base_url` + `path`.
+    pub permalink: String,
+    pub rendered: Rendered,
+    /// The other language versions of this post, in the site's language order.
+    pub translations: Vec<usize>,
+    /// Resolved `related` entries.
+    pub related: Vec<usize>,
+}
+
+/// Posts sharing a tag, in one language.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub slug: String,
+    /// Newest first.
+    pub posts: Vec<usize>,
+}
+
+/// Comments from `content/comments/SLUG.yaml`.
+#[derive(Debug, Clone)]
+pub struct CommentFile {
+    pub slug: String,
+    pub path: PathBuf,
+    pub comments: Vec<Comment>,
+}
+
+/// The whole site, ready to render.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Config,
+    pub entries: Vec<Entry>,
+    /// Posts (not pages) per language, newest first.
+    pub posts_by_lang: BTreeMap<String, Vec<usize>>,
+    /// Pages per language, by slug.
+    pub pages_by_lang: BTreeMap<String, Vec<usize>>,
+    /// Tags per language, sorted by slug.
+    pub tags: BTreeMap<String, Vec<Tag>>,
+}
+
+/// Options of a build that change what the site holds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub drafts: bool,
+}
+
+impl Site {
+    /// Place, check and render every post. `assets` are the other files under
+    /// `content/` (paths inside it), valid targets of `@/` links.
+    pub fn assemble(config: Config, posts: Vec<Post>, comment_files: Vec<CommentFile>, assets: &BTreeSet<String>, theme: &Theme, options: Options) -> Result<Site, Vec<Error>> {
+        let mut errors = Vec::new();
+        let mut posts: Vec<Post> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
+        // Newest first; ties broken by path so the order never depends on the file system.
+        posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.content_path.cmp(&b.content_path)));
+
+        let mut entries: Vec<Entry> = posts
+            .into_iter()
+            .map(|post| {
+                let prefix = config.lang_prefix(&post.lang);
+                let path = match post.kind {
+                    Kind::Post => format!("{prefix}posts/{}/", post.slug),
+                    Kind::Page => format!("{prefix}{}/", post.slug),
+                };
+                Entry {
+                    url: format!("{}{path}", config.base_path),
+                    permalink: format!("{}{path}", config.base_url),
+                    path,
+                    post,
+                    rendered: Rendered::default(),
+                    translations: Vec::new(),
+                    related: Vec::new(),
+                }
+            })
+            .collect();
+
+        check_unique(&entries, &mut errors);
+
+        // Translations: entries sharing a key, in the site's language order.
+        let lang_rank = |l: &str| config.languages.iter().position(|x| x == l).unwrap_or(usize::MAX);
+        let mut by_key: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_key.entry(e.post.key.clone()).or_default().push(i);
+        }
+        for group in by_key.values_mut() {
+            group.sort_by_key(|i| lang_rank(&entries[*i].post.lang));
+            for &i in group.iter() {
+                if let Some(&j) = group.iter().find(|&&j| j != i && entries[j].post.lang == entries[i].post.lang) {
+                    errors.push(Error::file(&entries[i].post.path, format!("this file and {} are both the `{}` version of the same post", crate::error::display_path(&entries[j].post.path), entries[i].post.lang)));
+                }
+            }
+        }
+        for group in by_key.values() {
+            for &i in group {
+                entries[i].translations = group.iter().copied().filter(|&j| j != i).collect();
+            }
+        }
+
+        // Related posts, by slug: the same language first, then any.
+        let mut by_slug: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let mut slug_any: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post) {
+            by_slug.entry((e.post.lang.clone(), e.post.slug.clone())).or_insert(i);
+            slug_any.entry(e.post.slug.clone()).or_insert(i);
+        }
+        let mut related = vec![Vec::new(); entries.len()];
+        for (i, e) in entries.iter().enumerate() {
+            for r in &e.post.related {
+                match by_slug.get(&(e.post.lang.clone(), r.clone())).or_else(|| slug_any.get(r)) {
+                    Some(&j) if j != i => related[i].push(j),
+                    Some(_) => errors.push(Error::new(&e.post.path, e.post.line_of("related"), 1, format!("`related` lists this post itself (`{r}`)"))),
+                    None => {
+                        let hint = crate::error::did_you_mean(r, slug_any.keys().map(String::as_str));
+                        errors.push(Error::new(&e.post.path, e.post.line_of("related"), 1, format!("`related`: no post has the slug `{r}`{hint}")));
+                    }
+                }
+            }
+        }
+        for (e, r) in entries.iter_mut().zip(related) {
+            e.related = r;
+        }
+
+        // Comments files, by slug.
+        let mut extra_comments: HashMap<usize, String> = HashMap::new();
+        for file in &comment_files {
+            let targets: Vec<usize> = entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post && e.post.slug == file.slug).map(|(i, _)| i).collect();
+            if targets.is_empty() {
+                let hint = crate::error::did_you_mean(&file.slug, slug_any.keys().map(String::as_str));
+                errors.push(Error::file(&file.path, format!("comments for `{}`, but no post has that slug{hint}", file.slug)));
+            }
+            for i in targets {
+                let lang = &entries[i].post.lang;
+                let html = comments::render(&file.comments, lang, original_lang(&config, lang), "reader-comment-");
+                extra_comments.insert(i, html);
+            }
+        }
+
+        // Render every body in parallel; links resolve against the placed entries.
+        let by_content_path: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
+        let resolve_target = |path: &str, lang: &str| -> Option<usize> {
+            let &i = by_content_path.get(path)?;
+            let e = &entries[i];
+            if e.post.lang == lang {
+                return Some(i);
+            }
+            Some(e.translations.iter().copied().find(|&j| entries[j].post.lang == lang).unwrap_or(i))
+        };
+        let rendered: Vec<Rendered> = entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let lang = e.post.lang.as_str();
+                let strings = |key: &str| theme.string(lang, key).unwrap_or(key).to_string();
+                let resolve = |path: &str| -> Result<String, String> {
+                    let path = path.trim_start_matches('/');
+                    if let Some(j) = resolve_target(path, lang) {
+                        return Ok(entries[j].url.clone());
+                    }
+                    if assets.contains(path) {
+                        return Ok(format!("{}{}", config.base_path, path.split('/').map(slug::encode_segment).collect::<Vec<_>>().join("/")));
+                    }
+                    let hint = crate::error::did_you_mean(path, by_content_path.keys().copied());
+                    Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
+                };
+                let cx = markdown::Context {
+                    lang,
+                    original_lang: original_lang(&config, lang),
+                    strings: &strings,
+                    resolve: &resolve,
+                    autospace: config.autospace,
+                    extra_comments: extra_comments.get(&i).map(String::as_str),
+                };
+                markdown::render(&e.post.body, &cx)
+            })
+            .collect();
+        // Errors found while rendering, now with the file's lines; then anchors.
+        for (e, r) in entries.iter().zip(&rendered) {
+            let offset = e.post.body_line - 1;
+            for (line, col, msg) in &r.errors {
+                errors.push(Error::new(&e.post.path, line + offset, *col, msg.clone()).with_source(&body_text(e)));
+            }
+            for link in &r.anchor_links {
+                if let Some(j) = resolve_target(&link.target, &e.post.lang) {
+                    if !rendered[j].ids.contains(&link.anchor) {
+                        let hint = crate::error::did_you_mean(&link.anchor, rendered[j].ids.iter().map(String::as_str));
+                        errors.push(Error::new(&e.post.path, link.line + offset, link.col, format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor)));
+                    }
+                }
+            }
+        }
+        drop(by_content_path);
+        for (e, r) in entries.iter_mut().zip(rendered) {
+            e.rendered = r;
+        }
+
+        let mut posts_by_lang: BTreeMap<String, Vec<usize>> = config.languages.iter().map(|l| (l.clone(), Vec::new())).collect();
+        let mut pages_by_lang: BTreeMap<String, Vec<usize>> = posts_by_lang.clone();
+        for (i, e) in entries.iter().enumerate() {
+            let list = if e.post.kind == Kind::Post { &mut posts_by_lang } else { &mut pages_by_lang };
+            list.entry(e.post.lang.clone()).or_default().push(i);
+        }
+        for pages in pages_by_lang.values_mut() {
+            pages.sort_by(|a, b| entries[*a].post.slug.cmp(&entries[*b].post.slug));
+        }
+        let tags = group_tags(&entries, &posts_by_lang);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Site { config, entries, posts_by_lang, pages_by_lang, tags })
+    }
+
+    /// The entry of `i`'s translation in `lang`, if there is one.
+    pub fn translation(&self, i: usize, lang: &str) -> Option<usize> {
+        if self.entries[i].post.lang == lang {
+            return Some(i);
+        }
+        self.entries[i].translations.iter().copied().find(|&j| self.entries[j].post.lang == lang)
+    }
+}
+
+/// The language originals are in, for a post in `lang`: the first other site language.
+pub fn original_lang<'a>(config: &'a Config, lang: &str) -> &'a str {
+    config.languages.iter().find(|l| *l != lang).unwrap_or(&config.default_language)
+}
+
+/// The file text reconstructed from the post, for excerpts under errors.
+fn body_text(e: &Entry) -> String {
+    let mut s = "\n".repeat(e.post.body_line - 1);
+    s.push_str(&e.post.body);
+    s
+}
+
+/// Duplicate slugs and issue numbers per language, naming both files.
+fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
+    let mut paths: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut issues: BTreeMap<(&str, u32), usize> = BTreeMap::new();
+    // Visit in path order, so the "first" file of a clash is stable.
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|a, b| entries[*a].post.content_path.cmp(&entries[*b].post.content_path));
+    for i in order {
+        let e = &entries[i];
+        if let Some(&j) = paths.get(e.path.as_str()) {
+            errors.push(Error::new(&e.post.path, e.post.line_of("slug"), 1, format!("slug `{}` is already used by {}: both would be written to /{}", e.post.slug, crate::error::display_path(&entries[j].post.path), e.path)));
+        } else {
+            paths.insert(&e.path, i);
+        }
+        if let Some(n) = e.post.issue {
+            if let Some(&j) = issues.get(&(e.post.lang.as_str(), n)) {
+                errors.push(Error::new(&e.post.path, e.post.line_of("issue"), 1, format!("issue {n} is already used by {} (issue numbers are unique per language)", crate::error::display_path(&entries[j].post.path))));
+            } else {
+                issues.insert((&e.post.lang, n), i);
+            }
+        }
+    }
+}
+
+fn group_tags(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>) -> BTreeMap<String, Vec<Tag>> {
+    let mut out = BTreeMap::new();
+    for (lang, posts) in posts_by_lang {
+        let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
+        for &i in posts {
+            for name in &entries[i].post.tags {
+                let s = slug::tag_slug(name);
+                tags.entry(s.clone()).or_insert_with(|| Tag { name: name.clone(), slug: s, posts: Vec::new() }).posts.push(i);
+            }
+        }
+        out.insert(lang.clone(), tags.into_values().collect());
+    }
+    out
+}

@@ -1,0 +1,101 @@
+//! URL names of posts, pages and tags: from file names or titles, transliterated
+//! when non-ASCII (`中文` → `zhong-wen`), and never able to leave `public/`.
+
+/// Slug for a file name or title: lowercase ASCII words joined by `-`.
+pub fn slugify(text: &str) -> String {
+    slug::slugify(text)
+}
+
+/// The default slug of a content file: its stem minus a leading `YYYY-MM-DD-`
+/// and minus the language suffix (already removed by the caller).
+pub fn from_file_stem(stem: &str) -> String {
+    slugify(strip_date_prefix(stem))
+}
+
+/// `2024-02-01-chip-act` → `chip-act`.
+pub fn strip_date_prefix(stem: &str) -> &str {
+    let b = stem.as_bytes();
+    let is_date = b.len() > 11
+        && b[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && (b[10] == b'-' || b[10] == b'_');
+    if is_date { &stem[11..] } else { stem }
+}
+
+/// Check an explicit `slug:` from front matter. Safe ASCII slugs are kept as
+/// written; others are transliterated; anything that could leave the output
+/// folder is an error.
+pub fn explicit(slug: &str) -> Result<String, String> {
+    if slug.contains(['/', '\\', '\0']) || slug.contains("..") || slug.starts_with('.') || slug.contains(':') {
+        return Err(format!("slug `{}` would escape the output folder; use letters, digits and `-`", slug.escape_debug()));
+    }
+    if slug.chars().any(char::is_control) {
+        return Err("slug contains control characters".into());
+    }
+    if !slug.is_empty() && slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Ok(slug.to_string());
+    }
+    let s = slugify(slug);
+    if s.is_empty() {
+        return Err(format!("slug `{slug}` has no letters or digits to make a URL name from"));
+    }
+    Ok(s)
+}
+
+/// URL-safe name of a tag: CJK kept as is (browsers show it), ASCII lowercased,
+/// separators and anything path-like turned into `-`.
+pub fn tag_slug(tag: &str) -> String {
+    let mut out = String::new();
+    for c in tag.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { slugify(tag) } else { out }
+}
+
+/// Percent-encode a path segment for use in an href (UTF-8, RFC 3986 unreserved kept).
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems() {
+        assert_eq!(from_file_stem("2024-02-01-chip-act"), "chip-act");
+        assert_eq!(from_file_stem("Hello World"), "hello-world");
+        assert_eq!(from_file_stem("中文标题"), "zhong-wen-biao-ti");
+        assert_eq!(from_file_stem("2024-02-01"), "2024-02-01");
+    }
+
+    #[test]
+    fn explicit_slugs() {
+        assert_eq!(explicit("gpt-5").unwrap(), "gpt-5");
+        assert_eq!(explicit("My_Post").unwrap(), "My_Post");
+        assert_eq!(explicit("预训练").unwrap(), "yu-xun-lian");
+        for bad in ["../x", "a/b", "/etc", "C:\\x", "a\0b", "..", ".hidden"] {
+            assert!(explicit(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tags_keep_cjk() {
+        assert_eq!(tag_slug("人工智能"), "人工智能");
+        assert_eq!(tag_slug("Large Language Models"), "large-language-models");
+        assert_eq!(tag_slug("../x"), "x");
+        assert_eq!(encode_segment("人工"), "%E4%BA%BA%E5%B7%A5");
+    }
+}

@@ -1,0 +1,147 @@
+//! Themes: the default theme is embedded in the binary; a site's own
+//! `themes/NAME/` files override it file by file. A theme is Tera templates,
+//! static assets and interface strings per language (`i18n/LANG.yaml`).
+
+use crate::config::{Config, primary};
+use crate::error::Error;
+use crate::yaml;
+use include_dir::{Dir, include_dir};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+static DEFAULT_THEME: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+/// Interface strings every theme must provide for each language, because gen
+/// itself uses them in rendered content.
+pub const REQUIRED_STRINGS: &[&str] = &["comments", "comments_from", "note", "postscript", "references"];
+
+/// A resolved theme: templates by name, static files by path, strings by language.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    pub name: String,
+    pub templates: BTreeMap<String, String>,
+    pub statics: BTreeMap<String, Vec<u8>>,
+    pub i18n: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The embedded default theme's files, path → bytes (for `gen init` and tests).
+pub fn embedded_files() -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    collect(&DEFAULT_THEME, &mut files);
+    files
+}
+
+fn collect(dir: &Dir<'_>, files: &mut BTreeMap<String, Vec<u8>>) {
+    for f in dir.files() {
+        files.insert(f.path().to_string_lossy().replace('\\', "/"), f.contents().to_vec());
+    }
+    for d in dir.dirs() {
+        collect(d, files);
+    }
+}
+
+impl Theme {
+    /// Build the theme named in `config` from the embedded default and the
+    /// site's `themes/` files (`site_files`: path inside `themes/` → bytes).
+    pub fn load(config: &Config, site_files: &BTreeMap<String, Vec<u8>>) -> Result<Theme, Vec<Error>> {
+        let name = &config.theme;
+        let prefix = format!("{name}/");
+        let own: BTreeMap<&str, &Vec<u8>> = site_files.iter().filter_map(|(p, b)| p.strip_prefix(&prefix).map(|rest| (rest, b))).collect();
+        if name != "default" && own.is_empty() {
+            return Err(vec![Error::file("config.yaml", format!("theme `{name}` not found: there is no folder themes/{name}/ (the embedded theme is `default`)"))]);
+        }
+        let mut files = embedded_files();
+        for (p, b) in own {
+            files.insert(p.to_string(), b.clone());
+        }
+        let mut theme = Theme { name: name.clone(), ..Default::default() };
+        let mut errors = Vec::new();
+        let theme_path = |rel: &str| PathBuf::from(format!("themes/{name}/{rel}"));
+        for (path, bytes) in files {
+            if let Some(t) = path.strip_prefix("templates/") {
+                match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        theme.templates.insert(t.to_string(), text);
+                    }
+                    Err(_) => errors.push(Error::file(theme_path(&path), "template is not UTF-8 text")),
+                }
+            } else if let Some(s) = path.strip_prefix("static/") {
+                theme.statics.insert(s.to_string(), bytes);
+            } else if let Some(l) = path.strip_prefix("i18n/").and_then(|f| f.strip_suffix(".yaml")) {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                match yaml::from_str::<BTreeMap<String, String>>(&text) {
+                    Ok(map) => {
+                        theme.i18n.insert(l.to_string(), map);
+                    }
+                    Err(e) => errors.push(Error::new(theme_path(&path), e.line, e.col, e.message).with_source(&text)),
+                }
+            }
+        }
+        for lang in &config.languages {
+            match theme.strings_for(lang) {
+                None => errors.push(Error::file(theme_path(&format!("i18n/{lang}.yaml")), format!("no interface strings for language `{lang}`: add themes/{name}/i18n/{lang}.yaml"))),
+                Some(strings) => {
+                    for key in REQUIRED_STRINGS {
+                        if !strings.contains_key(*key) {
+                            errors.push(Error::file(theme_path(&format!("i18n/{}.yaml", theme.i18n_file(lang))), format!("missing i18n key `{key}` for language `{lang}`")));
+                        }
+                    }
+                }
+            }
+        }
+        if errors.is_empty() { Ok(theme) } else { Err(errors) }
+    }
+
+    /// The strings for `lang`: exact file, else the primary language's (`zh` for `zh-Hans`).
+    pub fn strings_for(&self, lang: &str) -> Option<&BTreeMap<String, String>> {
+        self.i18n.get(lang).or_else(|| self.i18n.get(primary(lang)))
+    }
+
+    fn i18n_file<'a>(&self, lang: &'a str) -> &'a str {
+        if self.i18n.contains_key(lang) { lang } else { primary(lang) }
+    }
+
+    /// One interface string, or an error naming the key and language.
+    pub fn string(&self, lang: &str, key: &str) -> Result<&str, String> {
+        self.strings_for(lang)
+            .and_then(|m| m.get(key))
+            .map(String::as_str)
+            .ok_or_else(|| format!("missing i18n key `{key}` for language `{lang}` (themes/{}/i18n/{}.yaml)", self.name, self.i18n_file(lang)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn config(extra: &str) -> Config {
+        Config::parse(Path::new("config.yaml"), &format!("title: t\nbase_url: https://e.com/\nlanguages: [zh, en]\n{extra}")).unwrap()
+    }
+
+    #[test]
+    fn embedded_theme_is_complete() {
+        let t = Theme::load(&config(""), &BTreeMap::new()).unwrap();
+        for name in ["base.html", "index.html", "post.html", "page.html", "tags.html", "tag.html", "archive.html", "404.html"] {
+            assert!(t.templates.contains_key(name), "{name}");
+        }
+        assert_eq!(t.string("zh", "postscript").unwrap(), "后记");
+        assert_eq!(t.string("zh-Hans", "postscript").unwrap(), "后记");
+    }
+
+    #[test]
+    fn site_files_override() {
+        let files = BTreeMap::from([("default/templates/page.html".to_string(), b"mine".to_vec())]);
+        let t = Theme::load(&config(""), &files).unwrap();
+        assert_eq!(t.templates["page.html"], "mine");
+    }
+
+    #[test]
+    fn missing_theme_and_strings() {
+        let e = Theme::load(&config("theme: fancy\n"), &BTreeMap::new()).unwrap_err();
+        assert!(e[0].message.contains("theme `fancy` not found"));
+        let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), b"comments: C\n".to_vec())]);
+        let e = Theme::load(&config(""), &files).unwrap_err();
+        assert_eq!(e[0].to_string(), "themes/default/i18n/en.yaml: error: missing i18n key `comments_from` for language `en`");
+    }
+}
