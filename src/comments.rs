@@ -82,7 +82,13 @@ fn render_one(c: &Comment, post_lang: &str, original_lang: &str, id: &str) -> St
         (Some(t), _) => Some(t.as_str()),
         _ => None,
     };
-    let meta = CommentMeta { author: &c.author, title, date: c.date.as_deref(), url: c.url.as_deref(), lang: if c.translation.is_some() { None } else { c.lang.as_deref() } };
+    let meta = CommentMeta {
+        author: &c.author,
+        title,
+        date: c.date.as_deref(),
+        url: c.url.as_deref(),
+        lang: if c.translation.is_some() { None } else { c.lang.as_deref() },
+    };
     let mut html = comment_html(id, &meta, &body, &replies, "");
     if let Some(source) = &c.source {
         // The forum a comment was copied from, after the author's name.

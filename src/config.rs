@@ -188,12 +188,8 @@ impl Config {
     /// Parse `config.yaml`. `path` is used in error messages only.
     pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Error>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let raw: RawConfig = yaml::from_str(text).map_err(|e| {
-            vec![Error::new(path, e.line, e.col, e.message).with_source(text)]
-        })?;
-        let at = |key: &str, msg: String| {
-            Error::new(path, yaml::key_line(text, key).unwrap_or(0), 1, msg).with_source(text)
-        };
+        let raw: RawConfig = yaml::from_str(text).map_err(|e| vec![Error::new(path, e.line, e.col, e.message).with_source(text)])?;
+        let at = |key: &str, msg: String| Error::new(path, yaml::key_line(text, key).unwrap_or(0), 1, msg).with_source(text);
         let mut errors = Vec::new();
 
         let mut languages = raw.languages.clone();

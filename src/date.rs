@@ -21,13 +21,8 @@ pub fn parse(text: &str, tz: FixedOffset) -> Result<DateTime<FixedOffset>, Strin
         .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
         .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| d.and_time(NaiveTime::MIN)));
     match naive {
-        Some(n) => tz
-            .from_local_datetime(&n)
-            .single()
-            .ok_or_else(|| format!("`{s}` does not exist in timezone {tz}")),
-        None => Err(format!(
-            "`{s}` is not a date; write `2023-06-08`, `2023-06-08 06:14` or `2023-06-08T06:14:00+08:00`"
-        )),
+        Some(n) => tz.from_local_datetime(&n).single().ok_or_else(|| format!("`{s}` does not exist in timezone {tz}")),
+        None => Err(format!("`{s}` is not a date; write `2023-06-08`, `2023-06-08 06:14` or `2023-06-08T06:14:00+08:00`")),
     }
 }
 

@@ -62,7 +62,15 @@ impl fmt::Display for Error {
                 let pad: String = shown
                     .chars()
                     .take(self.col - 1)
-                    .map(|c| if c == '\t' { '\t' } else if is_wide(c) { '　' } else { ' ' })
+                    .map(|c| {
+                        if c == '\t' {
+                            '\t'
+                        } else if is_wide(c) {
+                            '　'
+                        } else {
+                            ' '
+                        }
+                    })
                     .collect();
                 write!(f, "\n{:width$} | {pad}^", "", width = gutter.len())?;
             }
@@ -106,11 +114,8 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// "did you mean `x`?" for the closest of `candidates`, when one is close enough.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let best = candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let best =
+        candidates.into_iter().map(|c| (strsim::jaro_winkler(word, c), c)).filter(|(score, _)| *score > 0.8).max_by(|a, b| a.0.total_cmp(&b.0));
     match best {
         Some((_, c)) => format!(" (did you mean `{c}`?)"),
         None => String::new(),

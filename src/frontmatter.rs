@@ -123,10 +123,8 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, SplitError> {
     if split.yaml.trim().is_empty() {
         return Err(SplitError { line: split.yaml_line, message: "front matter is empty: `title` and `date` are required".into() });
     }
-    yaml::from_str(split.yaml).map_err(|e| SplitError {
-        line: if e.line == 0 { split.yaml_line } else { split.yaml_line + e.line - 1 },
-        message: e.message,
-    })
+    yaml::from_str(split.yaml)
+        .map_err(|e| SplitError { line: if e.line == 0 { split.yaml_line } else { split.yaml_line + e.line - 1 }, message: e.message })
 }
 
 #[cfg(test)]

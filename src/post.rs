@@ -80,7 +80,11 @@ impl Post {
         };
         if let Some(l) = suffix_lang {
             if !config.has_language(l) {
-                errors.push(err(0, 0, format!("language `{l}` (from the file name) is not one of the site's languages: {}", config.languages.join(", "))));
+                errors.push(err(
+                    0,
+                    0,
+                    format!("language `{l}` (from the file name) is not one of the site's languages: {}", config.languages.join(", ")),
+                ));
             }
         }
         let lang = fm.lang.clone().or(suffix_lang.map(String::from)).unwrap_or_else(|| config.default_language.clone());
@@ -188,12 +192,18 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        Config::parse(Path::new("config.yaml"), "title: t\nbase_url: https://e.com/\nlanguages: [zh, en]\ntimezone: \"+08:00\"\nauthor: AI范儿\n").unwrap()
+        Config::parse(Path::new("config.yaml"), "title: t\nbase_url: https://e.com/\nlanguages: [zh, en]\ntimezone: \"+08:00\"\nauthor: AI范儿\n")
+            .unwrap()
     }
 
     #[test]
     fn parses_a_post() {
-        let p = Post::parse("posts/2023-06-08-gpt-5.en.md", "\u{feff}---\r\ntitle: GPT-5\r\ndate: 2023-06-08 06:14\r\ntags: [AI, ai, 人工智能]\r\n---\r\nBody", &config()).unwrap();
+        let p = Post::parse(
+            "posts/2023-06-08-gpt-5.en.md",
+            "\u{feff}---\r\ntitle: GPT-5\r\ndate: 2023-06-08 06:14\r\ntags: [AI, ai, 人工智能]\r\n---\r\nBody",
+            &config(),
+        )
+        .unwrap();
         assert_eq!((p.slug.as_str(), p.lang.as_str(), p.key.as_str()), ("gpt-5", "en", "posts/2023-06-08-gpt-5"));
         assert_eq!(p.date.unwrap().to_rfc3339(), "2023-06-08T06:14:00+08:00");
         assert_eq!(p.tags, ["AI", "人工智能"]);
@@ -212,11 +222,14 @@ mod tests {
     fn reports_every_problem_with_lines() {
         let errs = Post::parse("posts/a.fr.md", "---\ntitle: x\ndate: someday\nslug: ../up\n---\n", &config()).unwrap_err();
         let msgs: Vec<String> = errs.iter().map(|e| e.to_string().lines().next().unwrap().to_string()).collect();
-        assert_eq!(msgs, [
-            "content/posts/a.fr.md: error: language `fr` (from the file name) is not one of the site's languages: zh, en",
-            "content/posts/a.fr.md:4:1: error: slug `../up` would escape the output folder; use letters, digits and `-`",
-            "content/posts/a.fr.md:3:1: error: `date`: `someday` is not a date; write `2023-06-08`, `2023-06-08 06:14` or `2023-06-08T06:14:00+08:00`",
-        ]);
+        assert_eq!(
+            msgs,
+            [
+                "content/posts/a.fr.md: error: language `fr` (from the file name) is not one of the site's languages: zh, en",
+                "content/posts/a.fr.md:4:1: error: slug `../up` would escape the output folder; use letters, digits and `-`",
+                "content/posts/a.fr.md:3:1: error: `date`: `someday` is not a date; write `2023-06-08`, `2023-06-08 06:14` or `2023-06-08T06:14:00+08:00`",
+            ]
+        );
     }
 
     #[test]

@@ -89,7 +89,11 @@ mod tests {
 
     #[test]
     fn keeps_notes_and_marks_links() {
-        let out = clean("<aside class=\"note\" onclick=\"x\"><span class=\"note-label\">笔者注</span>LLM</aside><a href=\"https://x.example/\">l</a>");
-        assert_eq!(out, "<aside class=\"note\"><span class=\"note-label\">笔者注</span>LLM</aside><a href=\"https://x.example/\" rel=\"nofollow ugc noopener\">l</a>");
+        let out =
+            clean("<aside class=\"note\" onclick=\"x\"><span class=\"note-label\">笔者注</span>LLM</aside><a href=\"https://x.example/\">l</a>");
+        assert_eq!(
+            out,
+            "<aside class=\"note\"><span class=\"note-label\">笔者注</span>LLM</aside><a href=\"https://x.example/\" rel=\"nofollow ugc noopener\">l</a>"
+        );
     }
 }

@@ -70,7 +70,14 @@ pub struct Options {
 impl Site {
     /// Place, check and render every post. `assets` are the other files under
     /// `content/` (paths inside it), valid targets of `@/` links.
-    pub fn assemble(config: Config, posts: Vec<Post>, comment_files: Vec<CommentFile>, assets: &BTreeSet<String>, theme: &Theme, options: Options) -> Result<Site, Vec<Error>> {
+    pub fn assemble(
+        config: Config,
+        posts: Vec<Post>,
+        comment_files: Vec<CommentFile>,
+        assets: &BTreeSet<String>,
+        theme: &Theme,
+        options: Options,
+    ) -> Result<Site, Vec<Error>> {
         let mut errors = Vec::new();
         let mut posts: Vec<Post> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
         // Newest first; ties broken by path so the order never depends on the file system.
@@ -108,7 +115,14 @@ impl Site {
             group.sort_by_key(|i| lang_rank(&entries[*i].post.lang));
             for &i in group.iter() {
                 if let Some(&j) = group.iter().find(|&&j| j != i && entries[j].post.lang == entries[i].post.lang) {
-                    errors.push(Error::file(&entries[i].post.path, format!("this file and {} are both the `{}` version of the same post", crate::error::display_path(&entries[j].post.path), entries[i].post.lang)));
+                    errors.push(Error::file(
+                        &entries[i].post.path,
+                        format!(
+                            "this file and {} are both the `{}` version of the same post",
+                            crate::error::display_path(&entries[j].post.path),
+                            entries[i].post.lang
+                        ),
+                    ));
                 }
             }
         }
@@ -130,7 +144,9 @@ impl Site {
             for r in &e.post.related {
                 match by_slug.get(&(e.post.lang.clone(), r.clone())).or_else(|| slug_any.get(r)) {
                     Some(&j) if j != i => related[i].push(j),
-                    Some(_) => errors.push(Error::new(&e.post.path, e.post.line_of("related"), 1, format!("`related` lists this post itself (`{r}`)"))),
+                    Some(_) => {
+                        errors.push(Error::new(&e.post.path, e.post.line_of("related"), 1, format!("`related` lists this post itself (`{r}`)")))
+                    }
                     None => {
                         let hint = crate::error::did_you_mean(r, slug_any.keys().map(String::as_str));
                         errors.push(Error::new(&e.post.path, e.post.line_of("related"), 1, format!("`related`: no post has the slug `{r}`{hint}")));
@@ -145,7 +161,8 @@ impl Site {
         // Comments files, by slug.
         let mut extra_comments: HashMap<usize, String> = HashMap::new();
         for file in &comment_files {
-            let targets: Vec<usize> = entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post && e.post.slug == file.slug).map(|(i, _)| i).collect();
+            let targets: Vec<usize> =
+                entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post && e.post.slug == file.slug).map(|(i, _)| i).collect();
             if targets.is_empty() {
                 let hint = crate::error::did_you_mean(&file.slug, slug_any.keys().map(String::as_str));
                 errors.push(Error::file(&file.path, format!("comments for `{}`, but no post has that slug{hint}", file.slug)));
@@ -205,7 +222,12 @@ impl Site {
                 if let Some(j) = resolve_target(&link.target, &e.post.lang) {
                     if !rendered[j].ids.contains(&link.anchor) {
                         let hint = crate::error::did_you_mean(&link.anchor, rendered[j].ids.iter().map(String::as_str));
-                        errors.push(Error::new(&e.post.path, link.line + offset, link.col, format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor)));
+                        errors.push(Error::new(
+                            &e.post.path,
+                            link.line + offset,
+                            link.col,
+                            format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor),
+                        ));
                     }
                 }
             }
@@ -262,13 +284,31 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
     for i in order {
         let e = &entries[i];
         if let Some(&j) = paths.get(e.path.as_str()) {
-            errors.push(Error::new(&e.post.path, e.post.line_of("slug"), 1, format!("slug `{}` is already used by {}: both would be written to /{}", e.post.slug, crate::error::display_path(&entries[j].post.path), e.path)));
+            errors.push(Error::new(
+                &e.post.path,
+                e.post.line_of("slug"),
+                1,
+                format!(
+                    "slug `{}` is already used by {}: both would be written to /{}",
+                    e.post.slug,
+                    crate::error::display_path(&entries[j].post.path),
+                    e.path
+                ),
+            ));
         } else {
             paths.insert(&e.path, i);
         }
         if let Some(n) = e.post.issue {
             if let Some(&j) = issues.get(&(e.post.lang.as_str(), n)) {
-                errors.push(Error::new(&e.post.path, e.post.line_of("issue"), 1, format!("issue {n} is already used by {} (issue numbers are unique per language)", crate::error::display_path(&entries[j].post.path))));
+                errors.push(Error::new(
+                    &e.post.path,
+                    e.post.line_of("issue"),
+                    1,
+                    format!(
+                        "issue {n} is already used by {} (issue numbers are unique per language)",
+                        crate::error::display_path(&entries[j].post.path)
+                    ),
+                ));
             } else {
                 issues.insert((&e.post.lang, n), i);
             }

@@ -48,7 +48,10 @@ impl Theme {
         let prefix = format!("{name}/");
         let own: BTreeMap<&str, &Vec<u8>> = site_files.iter().filter_map(|(p, b)| p.strip_prefix(&prefix).map(|rest| (rest, b))).collect();
         if name != "default" && own.is_empty() {
-            return Err(vec![Error::file("config.yaml", format!("theme `{name}` not found: there is no folder themes/{name}/ (the embedded theme is `default`)"))]);
+            return Err(vec![Error::file(
+                "config.yaml",
+                format!("theme `{name}` not found: there is no folder themes/{name}/ (the embedded theme is `default`)"),
+            )]);
         }
         let mut files = embedded_files();
         for (p, b) in own {
@@ -79,11 +82,17 @@ impl Theme {
         }
         for lang in &config.languages {
             match theme.strings_for(lang) {
-                None => errors.push(Error::file(theme_path(&format!("i18n/{lang}.yaml")), format!("no interface strings for language `{lang}`: add themes/{name}/i18n/{lang}.yaml"))),
+                None => errors.push(Error::file(
+                    theme_path(&format!("i18n/{lang}.yaml")),
+                    format!("no interface strings for language `{lang}`: add themes/{name}/i18n/{lang}.yaml"),
+                )),
                 Some(strings) => {
                     for key in REQUIRED_STRINGS {
                         if !strings.contains_key(*key) {
-                            errors.push(Error::file(theme_path(&format!("i18n/{}.yaml", theme.i18n_file(lang))), format!("missing i18n key `{key}` for language `{lang}`")));
+                            errors.push(Error::file(
+                                theme_path(&format!("i18n/{}.yaml", theme.i18n_file(lang))),
+                                format!("missing i18n key `{key}` for language `{lang}`"),
+                            ));
                         }
                     }
                 }

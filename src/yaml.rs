@@ -59,9 +59,7 @@ fn find_after<'a>(haystack: &'a str, needle: &str) -> Option<&'a str> {
 
 /// 1-based line of the top-level `key:` in a YAML text, if present.
 pub fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))
-    }).map(|i| i + 1)
+    text.lines().position(|l| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))).map(|i| i + 1)
 }
 
 #[cfg(test)]

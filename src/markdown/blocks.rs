@@ -280,7 +280,8 @@ mod tests {
 
     #[test]
     fn nests_and_reads_quoted_attributes() {
-        let s = scan("::: comments {source=Slashdot url=\"https://x/y?a=1\"}\n::: comment {author=Junta title=\"这让我 想起\"}\nhi\n:::\n:::\n").unwrap();
+        let s =
+            scan("::: comments {source=Slashdot url=\"https://x/y?a=1\"}\n::: comment {author=Junta title=\"这让我 想起\"}\nhi\n:::\n:::\n").unwrap();
         assert_eq!(s.blocks[1].attrs["title"], "这让我 想起");
         assert_eq!(s.blocks[0].attrs["url"], "https://x/y?a=1");
         assert!(s.markdown.contains("<!--gen:close:1-->\n<!--gen:close:0-->"));

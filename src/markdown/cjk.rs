@@ -80,7 +80,8 @@ pub fn cut_summary(text: &str, max: usize) -> String {
     let head: Vec<(usize, char)> = text.char_indices().take(max).collect();
     let end_of = |i: usize| head[i].0 + head[i].1.len_utf8();
     let min = max / 2;
-    let find = |pred: &dyn Fn(char) -> bool| head.iter().enumerate().rev().take_while(|(i, _)| *i >= min).find(|(_, (_, c))| pred(*c)).map(|(i, _)| i);
+    let find =
+        |pred: &dyn Fn(char) -> bool| head.iter().enumerate().rev().take_while(|(i, _)| *i >= min).find(|(_, (_, c))| pred(*c)).map(|(i, _)| i);
     if let Some(i) = find(&|c| matches!(c, '。' | '！' | '？' | '!' | '?' | '.' | '…')) {
         return text[..end_of(i)].to_string();
     }

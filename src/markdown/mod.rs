@@ -251,11 +251,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 Event::Text(t) => {
                     last_char = t.chars().last();
                     self.push_text(&t, &mut paragraph_text);
-                    if self.cx.autospace {
-                        vec![Event::Text(CowStr::from(cjk::autospace(&t)))]
-                    } else {
-                        vec![Event::Text(t)]
-                    }
+                    if self.cx.autospace { vec![Event::Text(CowStr::from(cjk::autospace(&t)))] } else { vec![Event::Text(t)] }
                 }
                 Event::Code(t) => {
                     last_char = t.chars().last();
@@ -437,7 +433,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 let target = block.attrs.get("target").map_or(self.cx.lang, String::as_str);
                 let mut html = format!(
                     "<div class=\"bilingual{extra_class}\"{} data-source=\"{}\" data-target=\"{}\">\n",
-                    id_attr(&block.id), escape(source), escape(target)
+                    id_attr(&block.id),
+                    escape(source),
+                    escape(target)
                 );
                 let mut it = children.into_iter();
                 while let Some(original) = it.next() {

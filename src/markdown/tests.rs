@@ -37,7 +37,8 @@ fn cjk_soft_breaks_are_removed() {
 
 #[test]
 fn bilingual_pairs() {
-    let out = html("::: bilingual {source=en target=zh}\n> **\"We have work,\" Altman said.**\n\n> “我们还有工作，”奥特曼说。\n\nTwo.\n\n二。\n:::\n");
+    let out =
+        html("::: bilingual {source=en target=zh}\n> **\"We have work,\" Altman said.**\n\n> “我们还有工作，”奥特曼说。\n\nTwo.\n\n二。\n:::\n");
     insta::assert_snapshot!(out);
 }
 

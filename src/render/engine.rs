@@ -167,7 +167,11 @@ mod tests {
 
     #[test]
     fn date_filter_formats() {
-        let v = date_filter(&Value::String("2023-06-08T06:14:00+08:00".into()), &HashMap::from([("format".to_string(), Value::String("%Y年%m月%d日 %H:%M".into()))])).unwrap();
+        let v = date_filter(
+            &Value::String("2023-06-08T06:14:00+08:00".into()),
+            &HashMap::from([("format".to_string(), Value::String("%Y年%m月%d日 %H:%M".into()))]),
+        )
+        .unwrap();
         assert_eq!(v, Value::String("2023年06月08日 06:14".into()));
     }
 }

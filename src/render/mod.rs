@@ -46,12 +46,18 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
         source: None,
     });
     for (i, e) in site.entries.iter().enumerate() {
-        let template = e.post.template.clone().map(|t| if t.ends_with(".html") { t } else { format!("{t}.html") }).unwrap_or_else(|| match e.post.kind {
-            Kind::Post => "post.html".into(),
-            Kind::Page => "page.html".into(),
-        });
+        let template =
+            e.post.template.clone().map(|t| if t.ends_with(".html") { t } else { format!("{t}.html") }).unwrap_or_else(|| match e.post.kind {
+                Kind::Post => "post.html".into(),
+                Kind::Page => "page.html".into(),
+            });
         if !engine.has_template(&template) {
-            return Err(vec![Error::new(&e.post.path, e.post.line_of("template"), 1, format!("template `{template}` does not exist in theme `{}`", theme.name))]);
+            return Err(vec![Error::new(
+                &e.post.path,
+                e.post.line_of("template"),
+                1,
+                format!("template `{template}` does not exist in theme `{}`", theme.name),
+            )]);
         }
         let mut alternates = vec![(e.post.lang.clone(), e.path.clone())];
         alternates.extend(e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), site.entries[j].path.clone())));
@@ -60,7 +66,16 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
             template,
             alternates,
             lang: e.post.lang.clone(),
-            vars: vec![("page", views.full(i)), ("page_kind", json!(match e.post.kind { Kind::Post => "post", Kind::Page => "page" }))],
+            vars: vec![
+                ("page", views.full(i)),
+                (
+                    "page_kind",
+                    json!(match e.post.kind {
+                        Kind::Post => "post",
+                        Kind::Page => "page",
+                    }),
+                ),
+            ],
             source: Some(e.post.path.clone()),
         });
     }
@@ -106,7 +121,9 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
 /// Index pages, tags and archive of one language.
 fn page_jobs(site: &Site, views: &Views, lang: &str, jobs: &mut Vec<Job>) {
     let prefix = site.config.lang_prefix(lang);
-    let all_langs = |sub: &str| -> Vec<(String, String)> { site.config.languages.iter().map(|l| (l.clone(), format!("{}{sub}", site.config.lang_prefix(l)))).collect() };
+    let all_langs = |sub: &str| -> Vec<(String, String)> {
+        site.config.languages.iter().map(|l| (l.clone(), format!("{}{sub}", site.config.lang_prefix(l)))).collect()
+    };
     let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
     let per_page = site.config.paginate.max(1);
     let chunks: Vec<&[usize]> = if posts.is_empty() { vec![&[]] } else { posts.chunks(per_page).collect() };

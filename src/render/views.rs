@@ -162,7 +162,9 @@ fn site_object(site: &Site, lang: &str) -> Value {
     let pages: Vec<Value> = site
         .pages_by_lang
         .get(lang)
-        .map(|ps| ps.iter().map(|&i| json!({"title": site.entries[i].post.title, "url": site.entries[i].url, "slug": site.entries[i].post.slug})).collect())
+        .map(|ps| {
+            ps.iter().map(|&i| json!({"title": site.entries[i].post.title, "url": site.entries[i].url, "slug": site.entries[i].post.slug})).collect()
+        })
         .unwrap_or_default();
     let prefix = home(lang);
     json!({
