@@ -114,6 +114,6 @@ mod tests {
     #[test]
     fn errors_are_located() {
         let e = parse(Path::new("c.yaml"), "- author: a\n  bdy: x\n").unwrap_err();
-        assert_eq!(e.to_string().lines().next().unwrap(), "c.yaml:2:3: error: [0]: unknown key `bdy` (did you mean `body`?)");
+        assert_eq!(e.to_string().lines().next().unwrap(), "c.yaml:2:3: error: entry 1: unknown key `bdy` (did you mean `body`?)");
     }
 }

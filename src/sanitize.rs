@@ -15,6 +15,8 @@ fn builder() -> &'static ammonia::Builder<'static> {
         b.add_tags(["img"]);
         b.link_rel(Some("nofollow ugc noopener"));
         b.url_schemes(HashSet::from(["http", "https", "mailto"]));
+        // Readers link to the open web; relative URLs could point anywhere on the site.
+        b.url_relative(ammonia::UrlRelative::Deny);
         b.add_generic_attributes(["lang", "id"]);
         b.id_prefix(Some("c-"));
         b.add_tag_attributes("time", ["datetime"]);

@@ -33,6 +33,7 @@ fn author_message(raw: &str) -> String {
             msg.truncate(i);
         }
     }
+    msg = humanize_path(&msg);
     if let Some(rest) = find_after(&msg, "unknown field `") {
         let name = rest.split('`').next().unwrap_or_default().to_string();
         let prefix = msg.split("unknown field").next().unwrap_or_default().to_string();
@@ -51,6 +52,32 @@ fn author_message(raw: &str) -> String {
         return format!("{prefix}missing required key `{name}`");
     }
     msg
+}
+
+/// serde_yaml prefixes nested errors with a path (`.[0].replies[1]: …`);
+/// say it the way authors count: `entry 1 › replies › entry 2: …`.
+fn humanize_path(msg: &str) -> String {
+    let Some((path, rest)) = msg.split_once(": ") else { return msg.to_string() };
+    let looks_like_path = !path.contains(' ') && (path.starts_with('.') || path.contains('[') || path.contains('.'));
+    if !looks_like_path {
+        return msg.to_string();
+    }
+    let mut parts = Vec::new();
+    for seg in path.trim_start_matches('.').split('.') {
+        let (name, mut idx) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !name.is_empty() {
+            parts.push(format!("`{name}`"));
+        }
+        while let Some(close) = idx.find(']') {
+            let n: usize = idx[1..close].parse().unwrap_or(0);
+            parts.push(format!("entry {}", n + 1));
+            idx = &idx[close + 1..];
+        }
+    }
+    format!("{}: {rest}", parts.join(" › "))
 }
 
 fn find_after<'a>(haystack: &'a str, needle: &str) -> Option<&'a str> {

@@ -46,7 +46,7 @@ fn bilingual_pairs() {
 fn bilingual_defaults_and_odd_count() {
     let r = render_with("intro\n\n::: bilingual\none\n\ntwo\n\nthree\n:::\n", None);
     assert_eq!(r.errors.len(), 1);
-    assert_eq!(r.errors[0].0, 7);
+    assert_eq!(r.errors[0].0, 8);
     assert!(r.errors[0].2.starts_with("this block has no translation"), "{}", r.errors[0].2);
     let out = html("::: bilingual\none\n\n一\n:::\n");
     assert!(out.contains("<div class=\"original\" lang=\"en\">") && out.contains("<div class=\"translation\" lang=\"zh\">"));
@@ -115,7 +115,7 @@ fn summary_and_words() {
     assert_eq!(r.words.cjk, 8);
     assert_eq!(r.words.latin, 2);
     let r = render_with("前言\n\n更多\n\n<!-- more -->\n\n后文\n", None);
-    assert_eq!(r.summary, "前言\n\n更多");
+    assert_eq!(r.summary, "前言\n更多");
 }
 
 #[test]
