@@ -227,7 +227,8 @@ impl Site {
                             link.line + offset,
                             link.col,
                             format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor),
-                        ));
+                        )
+                        .with_source(&body_text(e)));
                     }
                 }
             }
