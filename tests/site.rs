@@ -142,3 +142,15 @@ fn repo_sample_post_has_every_element() {
         assert!(html.contains(needle), "missing {needle}");
     }
 }
+
+#[test]
+fn site_template_overrides_one_file_and_reaches_the_whole_site() {
+    let (_dir, files) = build(&[]);
+    let about = &files["about/index.html"];
+    assert!(about.contains("<h1 class=\"override\">关于我们</h1>"), "{about}");
+    assert!(about.contains("<ul class=\"latest\"><li>第二期</li><li>第一期：你好</li></ul>"));
+    assert!(about.contains("<p class=\"tagged\">second first </p>"));
+    assert!(about.contains("<p class=\"english\">Issue 1: Hello</p>"));
+    // The other templates still come from the embedded theme.
+    assert!(files["posts/first/index.html"].contains("<article class=\"post h-entry\""));
+}

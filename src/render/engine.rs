@@ -39,6 +39,12 @@ impl Engine {
         Ok(Engine { tera, theme_name: theme.name.clone() })
     }
 
+    /// Give templates `get_posts()` and `get_post()` over this site.
+    pub fn add_site_functions(&mut self, query: std::sync::Arc<super::functions::SiteQuery>) {
+        self.tera.register_function("get_posts", super::functions::GetPosts(query.clone()));
+        self.tera.register_function("get_post", super::functions::GetPost(query));
+    }
+
     pub fn has_template(&self, name: &str) -> bool {
         self.tera.get_template_names().any(|n| n == name)
     }

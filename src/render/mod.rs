@@ -4,6 +4,7 @@
 //! Pages are rendered in parallel; nothing here touches the disk.
 
 mod engine;
+mod functions;
 mod views;
 
 pub use engine::Engine;
@@ -31,8 +32,9 @@ struct Job {
 
 /// Render every page and asset of `site` with `theme`.
 pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
-    let engine = Engine::new(theme, &site.config)?;
+    let mut engine = Engine::new(theme, &site.config)?;
     let views = Views::new(site, theme);
+    engine.add_site_functions(functions::SiteQuery::new(site, views.cards()));
     let mut jobs = Vec::new();
     for lang in &site.config.languages {
         page_jobs(site, &views, lang, &mut jobs);

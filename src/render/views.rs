@@ -13,7 +13,7 @@ use tera::Context;
 pub struct Views<'s> {
     site: &'s Site,
     config: Value,
-    cards: Vec<Value>,
+    cards: std::sync::Arc<Vec<Value>>,
     /// Per language: the `site` object, the strings.
     per_lang: BTreeMap<String, (Value, Value)>,
 }
@@ -21,7 +21,7 @@ pub struct Views<'s> {
 impl<'s> Views<'s> {
     pub fn new(site: &'s Site, theme: &Theme) -> Self {
         let config = serde_json::to_value(&site.config).unwrap_or(Value::Null);
-        let cards = (0..site.entries.len()).map(|i| card(site, i)).collect();
+        let cards = std::sync::Arc::new((0..site.entries.len()).map(|i| card(site, i)).collect());
         let per_lang = site
             .config
             .languages
@@ -37,6 +37,11 @@ impl<'s> Views<'s> {
     /// The card of entry `i`: what lists show.
     pub fn card(&self, i: usize) -> Value {
         self.cards[i].clone()
+    }
+
+    /// Every card, shared with the template functions.
+    pub fn cards(&self) -> std::sync::Arc<Vec<Value>> {
+        self.cards.clone()
     }
 
     /// Everything about entry `i`, for its own page.

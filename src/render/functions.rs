@@ -1,0 +1,73 @@
+//! Template functions that reach the whole site model on demand, so pages need
+//! not carry every post in their context: `get_posts(lang, tag, limit)` and
+//! `get_post(path, lang)`. Each returns the same post cards lists use.
+
+use crate::site::Site;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The data behind the functions, shared by every render thread.
+pub struct SiteQuery {
+    cards: Arc<Vec<Value>>,
+    by_lang: BTreeMap<String, Vec<usize>>,
+    by_tag: BTreeMap<(String, String), Vec<usize>>,
+    by_path: BTreeMap<String, usize>,
+    translations: Vec<Vec<(String, usize)>>,
+    default_lang: String,
+}
+
+impl SiteQuery {
+    pub fn new(site: &Site, cards: Arc<Vec<Value>>) -> Arc<SiteQuery> {
+        let mut by_tag: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+        for (lang, tags) in &site.tags {
+            for t in tags {
+                by_tag.insert((lang.clone(), t.slug.clone()), t.posts.clone());
+            }
+        }
+        Arc::new(SiteQuery {
+            cards,
+            by_lang: site.posts_by_lang.clone(),
+            by_tag,
+            by_path: site.entries.iter().enumerate().map(|(i, e)| (e.post.content_path.clone(), i)).collect(),
+            translations: site
+                .entries
+                .iter()
+                .map(|e| e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), j)).collect())
+                .collect(),
+            default_lang: site.config.default_language.clone(),
+        })
+    }
+}
+
+/// `get_posts(lang=lang, tag="ai", limit=5)`: newest first.
+pub struct GetPosts(pub Arc<SiteQuery>);
+
+impl tera::Function for GetPosts {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let q = &self.0;
+        let lang = args.get("lang").and_then(Value::as_str).unwrap_or(&q.default_lang);
+        let list = match args.get("tag").and_then(Value::as_str) {
+            Some(tag) => q.by_tag.get(&(lang.to_string(), crate::slug::tag_slug(tag))),
+            None => q.by_lang.get(lang),
+        };
+        let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |n| n as usize);
+        Ok(Value::Array(list.map(|l| l.iter().take(limit).map(|&i| q.cards[i].clone()).collect()).unwrap_or_default()))
+    }
+}
+
+/// `get_post(path="posts/a.md", lang=lang)`: the card of a post, in `lang` when translated.
+pub struct GetPost(pub Arc<SiteQuery>);
+
+impl tera::Function for GetPost {
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let q = &self.0;
+        let path = args.get("path").and_then(Value::as_str).ok_or("get_post() needs `path`, e.g. path=\"posts/a.md\"")?;
+        let &i = q.by_path.get(path.trim_start_matches("@/")).ok_or_else(|| format!("get_post(): no post at `{path}`"))?;
+        let i = match args.get("lang").and_then(Value::as_str) {
+            Some(lang) => q.translations[i].iter().find(|(l, _)| l == lang).map_or(i, |(_, j)| *j),
+            None => i,
+        };
+        Ok(q.cards[i].clone())
+    }
+}
