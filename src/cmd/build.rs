@@ -22,6 +22,8 @@ pub fn run(args: &Args) -> i32 {
         eprintln!("error: {msg}");
         return 2;
     }
+    let progress = Progress::start();
+    progress.step("reading");
     let sources = match disk::load(&args.root) {
         Ok(s) => s,
         Err(errors) => {
@@ -30,6 +32,7 @@ pub fn run(args: &Args) -> i32 {
         }
     };
     let options = BuildOptions { drafts: args.drafts, base_url: args.base_url.clone() };
+    progress.step("rendering");
     let built = match build::build(&sources, &options) {
         Ok(b) => b,
         Err(errors) => {
@@ -38,7 +41,10 @@ pub fn run(args: &Args) -> i32 {
             return 1;
         }
     };
-    if let Err(e) = disk::write_output(&built.output, &out_dir) {
+    progress.step("writing");
+    let written = disk::write_output(&built.output, &out_dir);
+    progress.finish();
+    if let Err(e) = written {
         eprintln!("{}: error: cannot write the output: {e}", out_dir.display());
         return 1;
     }
@@ -52,6 +58,39 @@ pub fn run(args: &Args) -> i32 {
         out_dir.display()
     );
     0
+}
+
+/// A spinner naming the current step, on a terminal only (never in CI logs).
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start() -> Progress {
+        use std::io::IsTerminal;
+        let on = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        Progress(on.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(80));
+            bar
+        }))
+    }
+
+    fn step(&self, what: &'static str) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(what);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 /// The output folder is replaced whole: refuse folders that hold the sources.
