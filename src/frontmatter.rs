@@ -21,6 +21,8 @@ pub struct Split<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitError {
     pub line: usize,
+    /// 1-based column; 1 when the problem concerns the whole line.
+    pub col: usize,
     pub message: String,
 }
 
@@ -30,6 +32,7 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
     if text[..first_end].trim_end() != "---" {
         return Err(SplitError {
             line: 1,
+            col: 1,
             message: "a post starts with front matter: a line `---`, YAML (title, date, …), and another `---`".into(),
         });
     }
@@ -46,14 +49,15 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
         pos = end + 1;
         line += 1;
     }
-    Err(SplitError { line: 1, message: "front matter is not closed: add a line `---` after the YAML".into() })
+    Err(SplitError { line: 1, col: 1, message: "front matter is not closed: add a line `---` after the YAML".into() })
 }
 
 /// The keys a post or page may set. Unknown keys are errors; `extra` is free.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
-    pub title: String,
+    /// Required; checked by the caller so that a missing `date` is reported with it.
+    pub title: Option<String>,
     pub date: Option<String>,
     pub updated: Option<String>,
     pub slug: Option<String>,
@@ -121,10 +125,13 @@ pub struct Reference {
 /// Parse the YAML of a split; the error line is already a line of the file.
 pub fn parse(split: &Split<'_>) -> Result<FrontMatter, SplitError> {
     if split.yaml.trim().is_empty() {
-        return Err(SplitError { line: split.yaml_line, message: "front matter is empty: `title` and `date` are required".into() });
+        return Err(SplitError { line: split.yaml_line, col: 1, message: "front matter is empty: `title` and `date` are required".into() });
     }
-    yaml::from_str(split.yaml)
-        .map_err(|e| SplitError { line: if e.line == 0 { split.yaml_line } else { split.yaml_line + e.line - 1 }, message: e.message })
+    yaml::from_str(split.yaml).map_err(|e| SplitError {
+        line: if e.line == 0 { split.yaml_line } else { split.yaml_line + e.line - 1 },
+        col: e.col.max(1),
+        message: e.message,
+    })
 }
 
 #[cfg(test)]

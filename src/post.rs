@@ -61,8 +61,8 @@ impl Post {
         let text = normalize(text);
         let kind = if content_path.starts_with("pages/") { Kind::Page } else { Kind::Post };
         let err = |line: usize, col: usize, msg: String| Error::new(&path, line, col, msg).with_source(&text);
-        let split = frontmatter::split(&text).map_err(|e| vec![err(e.line, 1, e.message)])?;
-        let fm: FrontMatter = frontmatter::parse(&split).map_err(|e| vec![err(e.line, 1, e.message)])?;
+        let split = frontmatter::split(&text).map_err(|e| vec![err(e.line, e.col, e.message)])?;
+        let fm: FrontMatter = frontmatter::parse(&split).map_err(|e| vec![err(e.line, e.col, e.message)])?;
         let mut key_lines = BTreeMap::new();
         for key in ["title", "date", "updated", "slug", "lang", "issue", "tags", "related", "template", "cover", "original_url", "source"] {
             if let Some(l) = yaml::key_line(split.yaml, key) {
@@ -70,6 +70,19 @@ impl Post {
             }
         }
         let line_of = |key: &str| key_lines.get(key).copied().unwrap_or(1);
+        // Column of the value after `key:`, where the caret of a bad value goes.
+        let at = |key: &str| {
+            let line = line_of(key);
+            let col = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.find(':').map(|i| l[..i + 1].chars().count() + 1 + (l[i + 1..].len() - l[i + 1..].trim_start().len())));
+            (line, col.unwrap_or(1))
+        };
+        let err_at = |key: &str, msg: String| {
+            let (line, col) = at(key);
+            err(line, col, msg)
+        };
         let mut errors = Vec::new();
 
         let file_name = content_path.rsplit('/').next().unwrap_or(content_path);
@@ -89,17 +102,19 @@ impl Post {
         }
         let lang = fm.lang.clone().or(suffix_lang.map(String::from)).unwrap_or_else(|| config.default_language.clone());
         if fm.lang.is_some() && !config.has_language(&lang) {
-            errors.push(err(line_of("lang"), 1, format!("language `{lang}` is not one of the site's languages: {}", config.languages.join(", "))));
+            errors.push(err_at("lang", format!("language `{lang}` is not one of the site's languages: {}", config.languages.join(", "))));
         }
         let dir = content_path.rsplit_once('/').map_or("", |(d, _)| d);
         let key = if dir.is_empty() { stem.to_string() } else { format!("{dir}/{stem}") };
 
-        if fm.title.trim().is_empty() {
-            errors.push(err(line_of("title"), 1, "`title` is empty".into()));
+        match &fm.title {
+            None => errors.push(err(1, 1, "missing required key `title` (e.g. `title: 我们为什么做这份通讯`)".into())),
+            Some(t) if t.trim().is_empty() => errors.push(err(line_of("title"), 1, "`title` is empty".into())),
+            Some(_) => {}
         }
         let slug = match &fm.slug {
             Some(s) => slug::explicit(s).unwrap_or_else(|m| {
-                errors.push(err(line_of("slug"), 1, m));
+                errors.push(err_at("slug", m));
                 String::new()
             }),
             None => {
@@ -114,7 +129,7 @@ impl Post {
             value.as_ref().and_then(|v| match date::parse(v, config.timezone) {
                 Ok(d) => Some(d),
                 Err(m) => {
-                    errors.push(err(line_of(key), 1, format!("`{key}`: {m}")));
+                    errors.push(err_at(key, format!("`{key}`: {m}")));
                     None
                 }
             })
@@ -122,16 +137,16 @@ impl Post {
         let date = parse_date("date", &fm.date);
         let updated = parse_date("updated", &fm.updated);
         if kind == Kind::Post && fm.date.is_none() {
-            errors.push(err(split.yaml_line, 1, "missing required key `date` (e.g. `date: 2023-06-08 06:14`)".into()));
+            errors.push(err(1, 1, "missing required key `date` (e.g. `date: 2023-06-08 06:14`)".into()));
         }
         if let Some(t) = &fm.template {
             if t.contains(['/', '\\']) || t.contains("..") {
-                errors.push(err(line_of("template"), 1, format!("template `{t}` must be a file name inside the theme's templates/ folder")));
+                errors.push(err_at("template", format!("template `{t}` must be a file name inside the theme's templates/ folder")));
             }
         }
         for (i, tag) in fm.tags.iter().enumerate() {
             if slug::tag_slug(tag).is_empty() {
-                errors.push(err(line_of("tags"), 1, format!("tag {} (`{tag}`) has no letters or digits", i + 1)));
+                errors.push(err_at("tags", format!("tag {} (`{tag}`) has no letters or digits", i + 1)));
             }
         }
         if !errors.is_empty() {
@@ -147,7 +162,7 @@ impl Post {
             key,
             lang,
             slug,
-            title: fm.title,
+            title: fm.title.unwrap_or_default(),
             date,
             updated,
             author,
@@ -226,8 +241,8 @@ mod tests {
             msgs,
             [
                 "content/posts/a.fr.md: error: language `fr` (from the file name) is not one of the site's languages: zh, en",
-                "content/posts/a.fr.md:4:1: error: slug `../up` would escape the output folder; use letters, digits and `-`",
-                "content/posts/a.fr.md:3:1: error: `date`: `someday` is not a date; write `2023-06-08`, `2023-06-08 06:14` or `2023-06-08T06:14:00+08:00`",
+                "content/posts/a.fr.md:4:7: error: slug `../up` would escape the output folder; use letters, digits and `-`",
+                "content/posts/a.fr.md:3:7: error: `date`: `someday` is not a date; write `2023-06-08`, `2023-06-08 06:14` or `2023-06-08T06:14:00+08:00`",
             ]
         );
     }
