@@ -66,7 +66,9 @@ pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
     let mut out = String::with_capacity(body.len() + 64);
     let mut blocks: Vec<Block> = Vec::new();
     let mut errors = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
+    // Open blocks, innermost last; `None` for an opening fence that was reported
+    // as an error, so that its closing fence is not reported a second time.
+    let mut stack: Vec<Option<usize>> = Vec::new();
     let mut code: Option<(u8, usize)> = None; // fence char and length of an open code fence
     for (i, raw) in body.split_inclusive('\n').enumerate() {
         let lineno = i + 1;
@@ -97,7 +99,8 @@ pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
         let rest = trimmed[colons..].trim();
         if rest.is_empty() {
             match stack.pop() {
-                Some(n) => out.push_str(&close_marker(n)),
+                Some(Some(n)) => out.push_str(&close_marker(n)),
+                Some(None) => out.push_str(line),
                 None => {
                     errors.push(FenceError { line: lineno, col: indent + 1, message: "closing `:::` without an open block".into() });
                     out.push_str(line);
@@ -109,24 +112,25 @@ pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
         match parse_open(rest) {
             Ok(mut block) => {
                 block.line = lineno;
-                if let Some(parent) = stack.last().map(|n| blocks[*n].name.as_str()) {
+                if let Some(parent) = stack.last().copied().flatten().map(|n| blocks[n].name.as_str()) {
                     if let Some(msg) = nesting_problem(parent, &block.name) {
                         errors.push(FenceError { line: lineno, col: indent + colons + 2, message: msg });
                     }
                 }
                 let n = blocks.len();
                 blocks.push(block);
-                stack.push(n);
+                stack.push(Some(n));
                 out.push_str(&open_marker(n));
             }
             Err(message) => {
                 errors.push(FenceError { line: lineno, col: indent + colons + 2, message });
+                stack.push(None);
                 out.push_str(line);
             }
         }
         out.push_str(newline);
     }
-    for n in stack {
+    for n in stack.into_iter().flatten() {
         let b = &blocks[n];
         errors.push(FenceError { line: b.line, col: 1, message: format!("`{}` block is not closed: add a line `:::` after its content", b.name) });
     }
@@ -296,6 +300,7 @@ mod tests {
     #[test]
     fn errors_are_located() {
         let e = scan("x\n::: notes\n:::\n").unwrap_err();
+        assert_eq!(e.len(), 1, "the closing fence of a bad block is not a second error: {e:?}");
         assert_eq!((e[0].line, e[0].col), (2, 5));
         assert!(e[0].message.starts_with("unknown block `notes` (did you mean `note`?)"), "{}", e[0].message);
         let e = scan("::: note\ntext\n").unwrap_err();
