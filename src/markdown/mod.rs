@@ -424,9 +424,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
                         Some(Child::Markdown(_, l) | Child::Html(_, l)) => *l,
                         None => block.line,
                     };
+                    // Lines here are relative to the body; the message counts from the error's line.
                     self.out.errors.push((line, 1, format!(
-                        "this block has no translation: a `bilingual` block (line {}) holds pairs, an original then its translation, but has {} blocks",
-                        block.line, children.len()
+                        "this block has no translation: the `bilingual` block opened {} lines above holds pairs, an original then its translation, but has {} blocks",
+                        line - block.line, children.len()
                     )));
                 }
                 let source = block.attrs.get("source").map_or(self.cx.original_lang, String::as_str);
