@@ -18,6 +18,7 @@ pub mod output;
 pub mod post;
 pub mod render;
 pub mod sanitize;
+pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod theme;

@@ -33,6 +33,18 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build into memory, serve it, rebuild on change and reload the browser (drafts shown).
+    Serve {
+        /// Port to listen on; the next free one is taken if it is in use.
+        #[arg(long, short, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on (0.0.0.0 to let other devices see the preview).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Open the site in a browser.
+        #[arg(long)]
+        open: bool,
+    },
 }
 
 fn main() {
@@ -40,6 +52,7 @@ fn main() {
     let code = match cli.command {
         Command::Build { drafts, base_url, output } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url }),
         Command::Check { drafts } => cmd::check::run(&cli.root, drafts),
+        Command::Serve { port, bind, open } => cmd::serve::run(&cmd::serve::Args { root: cli.root, port, bind, open }),
     };
     std::process::exit(code);
 }

@@ -1,0 +1,134 @@
+//! Live reload: the messages `gen serve` sends to browsers over Server-Sent
+//! Events, the script that receives them, and what is injected into pages.
+
+use crate::error::Error;
+use serde_json::json;
+
+/// The browser side, served at `/__gen/live.js`.
+pub const SCRIPT: &str = include_str!("live.js");
+
+/// One Server-Sent Event: its name and its JSON data (one line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub event: &'static str,
+    pub data: String,
+}
+
+impl Message {
+    /// Sent first on every connection: the version served and the current errors.
+    /// A page whose version differs reloads (it missed a rebuild).
+    pub fn hello(version: &str, errors: &[Error]) -> Message {
+        Message { event: "hello", data: json!({ "version": version, "errors": errors_json(errors) }).to_string() }
+    }
+
+    /// The pages changed: reload.
+    pub fn reload(version: &str, changed: &[String]) -> Message {
+        Message { event: "reload", data: json!({ "version": version, "changed": changed }).to_string() }
+    }
+
+    /// Only stylesheets changed: swap them without reloading.
+    pub fn css(version: &str, changed: &[String]) -> Message {
+        Message { event: "css", data: json!({ "version": version, "changed": changed }).to_string() }
+    }
+
+    /// The latest build failed (or, with no errors, was fixed without changing the output).
+    pub fn errors(version: &str, errors: &[Error]) -> Message {
+        Message { event: "errors", data: json!({ "version": version, "errors": errors_json(errors) }).to_string() }
+    }
+}
+
+/// Errors as JSON for the overlay: location, message and the full text as
+/// the terminal shows it (`path:line:col: error: message` plus excerpt).
+pub fn errors_json(errors: &[Error]) -> serde_json::Value {
+    errors
+        .iter()
+        .map(|e| {
+            json!({
+                "path": crate::error::display_path(&e.path),
+                "line": e.line,
+                "col": e.col,
+                "message": e.message,
+                "text": e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// What goes before `</body>` of every served page: the current errors (as
+/// JSON the script shows at once) and the script tagged with the version.
+pub fn snippet(version: &str, errors: &[Error]) -> String {
+    let mut s = String::new();
+    if !errors.is_empty() {
+        // `<` is escaped so no text in an error can close the script element.
+        let data = errors_json(errors).to_string().replace('<', "\\u003c");
+        s.push_str(&format!("<script type=\"application/json\" id=\"__gen-errors\">{data}</script>"));
+    }
+    s.push_str(&format!("<script src=\"/__gen/live.js\" data-version=\"{}\"></script>", escape_html(version)));
+    s
+}
+
+/// The page served in place of the site while no build has succeeded yet.
+pub fn error_page(version: &str, errors: &[Error]) -> String {
+    let mut list = String::new();
+    for e in errors {
+        list.push_str(&format!("<pre>{}</pre>\n", escape_html(&e.to_string())));
+    }
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>gen: build failed</title>\
+         <meta name=\"viewport\" content=\"width=device-width\"></head>\n<body>\n<h1>The site could not be built</h1>\n\
+         <p>gen serve keeps watching; this page reloads when the build succeeds.</p>\n{list}{}</body>\n</html>\n",
+        snippet(version, errors)
+    )
+}
+
+/// Escape text for HTML content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_carries_errors_safely() {
+        let e = Error::new("content/posts/a.md", 3, 7, "bad </script><script>alert(1)</script>");
+        let s = snippet("v1", &[e]);
+        assert_eq!(s.matches("</script>").count(), 2, "{s}");
+        assert!(s.contains("\\u003c/script>"));
+        assert!(s.contains("content/posts/a.md:3:7: error: bad"));
+        assert!(s.ends_with("<script src=\"/__gen/live.js\" data-version=\"v1\"></script>"));
+        assert_eq!(snippet("v2", &[]), "<script src=\"/__gen/live.js\" data-version=\"v2\"></script>");
+    }
+
+    #[test]
+    fn messages_are_one_line_json() {
+        let e = Error::new("a.md", 1, 2, "x").with_source("line one\n");
+        let m = Message::errors("v", &[e]);
+        assert_eq!(m.event, "errors");
+        assert!(!m.data.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&m.data).unwrap();
+        assert_eq!(v["errors"][0]["path"], "a.md");
+        assert_eq!(v["errors"][0]["line"], 1);
+        assert!(v["errors"][0]["text"].as_str().unwrap().contains("1 | line one"));
+        assert_eq!(Message::reload("v", &["index.html".into()]).data, r#"{"changed":["index.html"],"version":"v"}"#);
+    }
+
+    #[test]
+    fn error_page_escapes() {
+        let p = error_page("v", &[Error::file("config.yaml", "<b>")]);
+        assert!(p.contains("<pre>config.yaml: error: &lt;b&gt;</pre>"));
+        assert!(p.contains("/__gen/live.js"));
+    }
+}
