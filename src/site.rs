@@ -198,7 +198,7 @@ impl Site {
                     if assets.contains(path) {
                         return Ok(format!("{}{}", config.base_path, path.split('/').map(slug::encode_segment).collect::<Vec<_>>().join("/")));
                     }
-                    let hint = crate::error::did_you_mean(path, by_content_path.keys().copied());
+                    let hint = suggest_path(path, by_content_path.keys().copied().chain(assets.iter().map(String::as_str)));
                     Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
                 };
                 let cx = markdown::Context {
@@ -275,6 +275,31 @@ fn body_text(e: &Entry) -> String {
     s
 }
 
+/// "did you mean" for a content path, judged by the file name: every path shares
+/// `posts/`, which alone would make unrelated files look alike.
+fn suggest_path<'a>(path: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let name = |p: &'a str| p.rsplit('/').next().unwrap_or(p);
+    let mut by_name: BTreeMap<&str, &str> = BTreeMap::new();
+    for c in candidates {
+        by_name.entry(name(c)).or_insert(c);
+    }
+    let wanted = path.rsplit('/').next().unwrap_or(path);
+    let hint = crate::error::did_you_mean(wanted, by_name.keys().copied());
+    match hint.split('`').nth(1).and_then(|n| by_name.get(n)) {
+        Some(full) => format!(" (did you mean `@/{full}`?)"),
+        None => String::new(),
+    }
+}
+
+/// `path:line` of a front matter key of another post, for messages naming two files.
+fn key_location(e: &Entry, key: &str) -> String {
+    let path = crate::error::display_path(&e.post.path);
+    match e.post.key_lines.get(key) {
+        Some(line) => format!("{path}:{line}"),
+        None => path,
+    }
+}
+
 /// Duplicate slugs and issue numbers per language, naming both files.
 fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
     let mut paths: BTreeMap<&str, usize> = BTreeMap::new();
@@ -292,7 +317,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
                 format!(
                     "slug `{}` is already used by {}: both would be written to /{}",
                     e.post.slug,
-                    crate::error::display_path(&entries[j].post.path),
+                    key_location(&entries[j], "slug"),
                     e.path
                 ),
             ));
@@ -307,7 +332,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
                     1,
                     format!(
                         "issue {n} is already used by {} (issue numbers are unique per language)",
-                        crate::error::display_path(&entries[j].post.path)
+                        key_location(&entries[j], "issue")
                     ),
                 ));
             } else {

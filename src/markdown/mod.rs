@@ -82,7 +82,7 @@ pub fn render(body: &str, cx: &Context<'_>) -> Rendered {
     };
     let mut r = Renderer::new(&scanned.markdown, cx);
     let events: Vec<(Event<'_>, usize)> = Parser::new_ext(&scanned.markdown, OPTIONS).into_offset_iter().map(|(e, range)| (e, range.start)).collect();
-    let events = r.transform(events);
+    let events = r.transform(events, true);
     r.assemble(events, &scanned.blocks)
 }
 
@@ -138,7 +138,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
 
     /// Rewrite the event stream: code highlighting, heading ids, `@/` links,
     /// footnotes, soft breaks between CJK text; collect plain text.
-    fn transform(&mut self, events: Vec<(Event<'a>, usize)>) -> Vec<(Event<'a>, usize)> {
+    fn transform(&mut self, events: Vec<(Event<'a>, usize)>, top_level: bool) -> Vec<(Event<'a>, usize)> {
         let mut out: Vec<(Event<'a>, usize)> = Vec::with_capacity(events.len());
         let mut i = 0;
         let mut last_char: Option<char> = None;
@@ -197,7 +197,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     self.out.text.push('\n');
                     let mut v = vec![Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs })];
                     // Links and footnotes inside headings are rewritten too.
-                    let nested = self.transform(inner.into_iter().map(|e| (e, offset)).collect());
+                    let nested = self.transform(inner.into_iter().map(|e| (e, offset)).collect(), false);
                     v.extend(nested.into_iter().map(|(e, _)| e));
                     v.push(Event::End(TagEnd::Heading(level)));
                     last_char = None;
@@ -227,9 +227,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     continue;
                 }
                 Event::End(TagEnd::FootnoteDefinition) => {
+                    // The definition's events went through this loop already.
                     if let Some((label, evs, _)) = footnote.take() {
-                        let evs = self.transform(evs.into_iter().map(|e| (e, offset)).collect());
-                        self.footnote_defs.push((label, evs.into_iter().map(|(e, _)| e).collect()));
+                        self.footnote_defs.push((label, evs));
                     }
                     continue;
                 }
@@ -272,7 +272,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 }
                 Event::End(TagEnd::Paragraph) => {
                     if let Some(p) = paragraph_text.take() {
-                        if first_paragraph.is_none() && !p.trim().is_empty() {
+                        if first_paragraph.is_none() && footnote.is_none() && !p.trim().is_empty() {
                             first_paragraph = Some(p);
                         }
                     }
@@ -297,7 +297,8 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 out.extend(mapped.into_iter().map(|e| (e, offset)));
             }
         }
-        if !self.summary_done {
+        // Only the body itself (not a heading's or footnote's inner events) makes the summary.
+        if top_level && !self.summary_done {
             if let Some(p) = first_paragraph {
                 self.out.summary = p.trim().to_string();
             }

@@ -136,3 +136,9 @@ fn untrusted_markdown_is_sanitized() {
     assert!(out.contains("rel=\"nofollow ugc noopener\""));
     assert!(out.contains("中文换行"));
 }
+
+#[test]
+fn footnotes_and_headings_do_not_make_the_summary() {
+    let r = render_with("[^1]: A note first.\n\n## Heading\n\nReal text[^1].\n", None);
+    assert_eq!(r.summary, "Real text.");
+}

@@ -90,8 +90,9 @@ fn template_error(theme: &str, template: &str, e: &tera::Error, text: Option<&st
         }
     }
     // Tera's parse errors carry their own excerpt; keep only the expectation.
-    let summary = match message.find("= ") {
-        Some(i) if line > 0 => format!("template syntax error: {}", message[i + 2..].trim()),
+    let expectation = message.lines().rev().find_map(|l| l.trim_start().strip_prefix("= "));
+    let summary = match expectation {
+        Some(e) if line > 0 => format!("template syntax error: {}", e.trim()),
         _ => message.replace('\n', " "),
     };
     let err = Error::new(format!("themes/{theme}/templates/{template}"), line, col, summary);
