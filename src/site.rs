@@ -315,7 +315,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
                 e.post.line_of("slug"),
                 1,
                 format!(
-                    "slug `{}` is already used by {}: both would be written to /{}",
+                    "slug `{}` is already used by {}; both would be written to /{}",
                     e.post.slug,
                     key_location(&entries[j], "slug"),
                     e.path
