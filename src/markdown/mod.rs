@@ -433,12 +433,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 }
                 let source = block.attrs.get("source").map_or(self.cx.original_lang, String::as_str);
                 let target = block.attrs.get("target").map_or(self.cx.lang, String::as_str);
-                let mut html = format!(
-                    "<div class=\"bilingual{extra_class}\"{} data-source=\"{}\" data-target=\"{}\">\n",
-                    id_attr(&block.id),
-                    escape(source),
-                    escape(target)
-                );
+                let mut html = format!("<div class=\"bilingual{extra_class}\"{}>\n", id_attr(&block.id));
                 let mut it = children.into_iter();
                 while let Some(original) = it.next() {
                     html.push_str("<div class=\"pair\">\n");
@@ -584,8 +579,9 @@ pub struct CommentMeta<'a> {
 
 /// The markup of one reader comment; `body` and `replies` must already be safe HTML.
 pub fn comment_html(id: &str, meta: &CommentMeta<'_>, body: &str, replies: &str, extra_class: &str) -> String {
+    // The landmark stays exactly `<article class="comment">`; the anchor sits on the header.
     let lang = meta.lang.map(|l| format!(" lang=\"{}\"", escape(l))).unwrap_or_default();
-    let mut html = format!("<article class=\"comment{extra_class}\" id=\"{}\"{lang}>\n<header class=\"comment-meta\">", escape(id));
+    let mut html = format!("<article class=\"comment{extra_class}\">\n<header class=\"comment-meta\" id=\"{}\">", escape(id));
     let author = format!("<span class=\"comment-author\">@{}</span>", escape(meta.author.trim_start_matches('@')));
     match meta.url.filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
         Some(u) => html.push_str(&format!("<a href=\"{}\" rel=\"nofollow ugc noopener\">{author}</a>", escape(u))),
@@ -598,7 +594,7 @@ pub fn comment_html(id: &str, meta: &CommentMeta<'_>, body: &str, replies: &str,
     if let Some(t) = meta.title {
         html.push_str(&format!("<p class=\"comment-title\"><strong>{}</strong></p>\n", escape(t)));
     }
-    html.push_str(&format!("<div class=\"comment-body\">\n{body}</div>\n"));
+    html.push_str(&format!("<div class=\"comment-body\"{lang}>\n{body}</div>\n"));
     if !replies.is_empty() {
         html.push_str(&format!("<div class=\"replies\">\n{replies}</div>\n"));
     }
