@@ -10,11 +10,41 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A string given once, or per language: `title: {zh: AI范儿, en: AI Fan}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Localized {
     One(String),
     Many(BTreeMap<String, String>),
+}
+
+/// By hand rather than `untagged`, so that a wrong value is reported at its key
+/// and line instead of as "data did not match any variant" at the top of the file.
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Localized;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("text, or a map from language to text (`{zh: …, en: …}`)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Localized, E> {
+                Ok(Localized::One(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Localized, E> {
+                Ok(Localized::One(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Localized, E> {
+                Ok(Localized::One(v.to_string()))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Localized, E> {
+                Ok(Localized::default())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Localized, A::Error> {
+                BTreeMap::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Localized::Many)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Default for Localized {
@@ -134,11 +164,31 @@ impl Default for Highlight {
 }
 
 /// `email: true`, or a map with the links the email edition carries.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 enum EmailSetting {
     Enabled(bool),
     Detailed(EmailConfig),
+}
+
+/// By hand for the same reason as [`Localized`]: errors at the key, not the file.
+impl<'de> Deserialize<'de> for EmailSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = EmailSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`true`, `false`, or a map with `enabled` and `unsubscribe_url`")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<EmailSetting, E> {
+                Ok(EmailSetting::Enabled(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<EmailSetting, A::Error> {
+                EmailConfig::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(EmailSetting::Detailed)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Default for EmailSetting {
@@ -182,14 +232,34 @@ pub struct Config {
     pub email: EmailConfig,
     pub autospace: bool,
     pub extra: BTreeMap<String, yaml::Value>,
+    /// The text of config.yaml, for errors found later (a missing theme) to quote.
+    #[serde(skip)]
+    pub source: String,
 }
 
 impl Config {
+    /// An error about the value of the top-level `key` of config.yaml, located and quoted.
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> Error {
+        let (line, col) = value_position(&self.source, key, None);
+        Error::new("config.yaml", line, col, message).with_source(&self.source)
+    }
+
     /// Parse `config.yaml`. `path` is used in error messages only.
     pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Error>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let raw: RawConfig = yaml::from_str(text).map_err(|e| vec![Error::new(path, e.line, e.col, e.message).with_source(text)])?;
-        let at = |key: &str, msg: String| Error::new(path, yaml::key_line(text, key).unwrap_or(0), 1, msg).with_source(text);
+        let raw: RawConfig = yaml::from_str(text).map_err(|e| {
+            // serde names a missing key at the top of the file, which is not where it is missing.
+            if e.message.starts_with("missing required key") {
+                let example = if e.message.contains("`base_url`") { " (e.g. `base_url: https://example.com/letter/`)" } else { "" };
+                return vec![Error::file(path, format!("{}{example}", e.message))];
+            }
+            vec![Error::new(path, e.line, e.col, e.message).with_source(text)]
+        })?;
+        let at_value = |key: &str, value: Option<&str>, msg: String| {
+            let (line, col) = value_position(text, key, value);
+            Error::new(path, line, col, msg).with_source(text)
+        };
+        let at = |key: &str, msg: String| at_value(key, None, msg);
         let mut errors = Vec::new();
 
         let mut languages = raw.languages.clone();
@@ -198,6 +268,12 @@ impl Config {
             None => languages.first().cloned().unwrap_or_else(|| "en".into()),
         };
         if !languages.contains(&default_language) {
+            if !languages.is_empty() {
+                errors.push(at(
+                    "default_language",
+                    format!("default_language `{default_language}` is not one of `languages` ({}); add it there", languages.join(", ")),
+                ));
+            }
             languages.insert(0, default_language.clone());
         }
         // The default language first, the others in the order given.
@@ -205,10 +281,10 @@ impl Config {
         let mut seen = std::collections::BTreeSet::new();
         for l in &languages {
             if !is_language_code(l) {
-                errors.push(at("languages", format!("`{l}` is not a BCP 47 language code (e.g. `zh`, `zh-Hans`, `en-GB`)")));
+                errors.push(at_value("languages", Some(l), format!("`{l}` is not a BCP 47 language code (e.g. `zh`, `zh-Hans`, `en-GB`)")));
             }
             if !seen.insert(l) {
-                errors.push(at("languages", format!("language `{l}` is listed twice")));
+                errors.push(at_value("languages", Some(l), format!("language `{l}` is listed twice")));
             }
         }
 
@@ -263,6 +339,7 @@ impl Config {
             email,
             autospace: raw.autospace,
             extra: raw.extra,
+            source: text.to_string(),
         })
     }
 
@@ -283,6 +360,28 @@ impl Config {
     pub fn has_language(&self, lang: &str) -> bool {
         self.languages.iter().any(|l| l == lang)
     }
+}
+
+/// Line and column of the value of the top-level `key` (or of `value` inside it,
+/// when given and found), for carets under bad values. `(0, 0)` when the key is absent.
+fn value_position(text: &str, key: &str, value: Option<&str>) -> (usize, usize) {
+    let Some(line) = yaml::key_line(text, key) else { return (0, 0) };
+    let lines: Vec<&str> = text.lines().collect();
+    let col_of = |l: &str, byte: usize| l[..byte].chars().count() + 1;
+    let first = lines[line - 1];
+    let after_colon = first.find(':').map_or(0, |i| i + 1);
+    if let Some(v) = value.filter(|v| !v.is_empty()) {
+        // The key's own line, then the indented lines of its block.
+        let block = std::iter::once((line, first, after_colon))
+            .chain(lines[line..].iter().take_while(|l| l.starts_with([' ', '-']) || l.is_empty()).enumerate().map(|(i, l)| (line + 1 + i, *l, 0)));
+        for (n, l, from) in block {
+            if let Some(i) = l[from..].find(v) {
+                return (n, col_of(l, from + i));
+            }
+        }
+    }
+    let rest = &first[after_colon..];
+    (line, col_of(first, after_colon + (rest.len() - rest.trim_start().len())))
 }
 
 /// `+08:00`, `-0500`, `UTC`, `Z`.
@@ -361,6 +460,26 @@ mod tests {
     fn bad_values_are_all_reported() {
         let errs = parse("title: x\nbase_url: example.com\ntimezone: Mars\nlanguages: [zh, EN]\n").unwrap_err();
         assert_eq!(errs.len(), 3, "{errs:?}");
+    }
+
+    #[test]
+    fn errors_point_at_the_bad_value() {
+        let first = |text: &str| parse(text).unwrap_err()[0].to_string().lines().next().unwrap().to_string();
+        assert_eq!(
+            first("title: [1]\nbase_url: https://e.com/\n"),
+            "config.yaml:1:8: error: `title` must be text, or a map from language to text (`{zh: …, en: …}`), not a list"
+        );
+        assert_eq!(first("title: x\nbase_url: https://e.com/\nemail: 3\n").split(": error: ").next().unwrap(), "config.yaml:3:8");
+        assert_eq!(
+            first("title: x\nbase_url: https://e.com/\nlanguages:\n  - zh\n  - english\n"),
+            "config.yaml:5:5: error: `english` is not a BCP 47 language code (e.g. `zh`, `zh-Hans`, `en-GB`)"
+        );
+        assert_eq!(
+            first("title: x\nbase_url: https://e.com/\nlanguages: [zh, en]\ndefault_language: fr\n"),
+            "config.yaml:4:19: error: default_language `fr` is not one of `languages` (zh, en); add it there"
+        );
+        assert_eq!(first("title: x\n"), "config.yaml: error: missing required key `base_url` (e.g. `base_url: https://example.com/letter/`)");
+        assert_eq!(parse("title: 2024\nbase_url: https://e.com/\n").unwrap().title.get("en", "en"), "2024");
     }
 
     #[test]
