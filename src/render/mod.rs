@@ -4,7 +4,10 @@
 //! Pages are rendered in parallel; nothing here touches the disk.
 
 mod engine;
+mod feeds;
 mod functions;
+pub mod html;
+mod sitemap;
 mod views;
 
 pub use engine::Engine;
@@ -121,6 +124,8 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
             errors.push(Error::file("config.yaml", format!("highlight theme `{bad}` does not exist; syntect ships: {known}")));
         }
     }
+    feeds::render(site, theme, &mut output);
+    sitemap::render(site, &mut output);
     if errors.is_empty() { Ok(output) } else { Err(crate::error::sorted(errors)) }
 }
 

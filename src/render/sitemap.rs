@@ -1,0 +1,104 @@
+//! `sitemap.xml` (every HTML page but the 404 page and email editions, with
+//! `lastmod` and `hreflang` alternates for translations, `x-default` leading
+//! to the default language) and `robots.txt` pointing at it.
+
+use super::feeds::xml_escape;
+use crate::output::Output;
+use crate::site::Site;
+use crate::slug::encode_segment;
+use chrono::{DateTime, FixedOffset};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// What the sitemap says about one page.
+#[derive(Debug, Default, Clone)]
+struct PageInfo {
+    lastmod: Option<DateTime<FixedOffset>>,
+    /// (language, output path of the folder) of each version, this one included.
+    alternates: Vec<(String, String)>,
+}
+
+/// Add `sitemap.xml` and `robots.txt`, listing the HTML pages already in `output`.
+pub fn render(site: &Site, output: &mut Output) {
+    let config = &site.config;
+    let info = pages(site);
+    let mut s = String::with_capacity(256 * output.files.len());
+    s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
+    let url = |folder: &str| format!("{}{}", config.base_url, folder.split('/').map(encode_segment).collect::<Vec<_>>().join("/"));
+    for path in output.files.keys() {
+        if !path.ends_with(".html") || path == "404.html" || path.ends_with("/email.html") {
+            continue;
+        }
+        let folder = path.strip_suffix("index.html").unwrap_or(path);
+        let page = info.get(folder).cloned().unwrap_or_default();
+        s.push_str("  <url>\n");
+        let _ = writeln!(s, "    <loc>{}</loc>", xml_escape(&url(folder)));
+        if let Some(d) = page.lastmod {
+            let _ = writeln!(s, "    <lastmod>{}</lastmod>", d.to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+        }
+        if page.alternates.len() > 1 {
+            for (lang, p) in &page.alternates {
+                let _ = writeln!(s, "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>", xml_escape(lang), xml_escape(&url(p)));
+            }
+            if let Some((_, p)) = page.alternates.iter().find(|(l, _)| *l == config.default_language) {
+                let _ = writeln!(s, "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>", xml_escape(&url(p)));
+            }
+        }
+        s.push_str("  </url>\n");
+    }
+    s.push_str("</urlset>\n");
+    output.add("sitemap.xml", s);
+    output.add("robots.txt", format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", config.base_url));
+}
+
+/// Last change and language versions of every page gen renders, by folder path.
+fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
+    let config = &site.config;
+    let mut map = BTreeMap::new();
+    let newest = |posts: &[usize]| posts.iter().filter_map(|&i| changed(site, i)).max();
+    for (i, e) in site.entries.iter().enumerate() {
+        let mut alternates = vec![(e.post.lang.clone(), e.path.clone())];
+        alternates.extend(e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), site.entries[j].path.clone())));
+        sort_langs(site, &mut alternates);
+        map.insert(e.path.clone(), PageInfo { lastmod: changed(site, i), alternates });
+    }
+    let every_lang =
+        |sub: &str| -> Vec<(String, String)> { config.languages.iter().map(|l| (l.clone(), format!("{}{sub}", config.lang_prefix(l)))).collect() };
+    for lang in &config.languages {
+        let prefix = config.lang_prefix(lang);
+        let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
+        let all = newest(posts);
+        for (k, chunk) in posts.chunks(config.paginate.max(1)).enumerate() {
+            let (path, alternates) = if k == 0 { (prefix.clone(), every_lang("")) } else { (format!("{prefix}page/{}/", k + 1), Vec::new()) };
+            map.insert(path, PageInfo { lastmod: newest(chunk), alternates });
+        }
+        map.entry(prefix.clone()).or_insert_with(|| PageInfo { lastmod: None, alternates: every_lang("") });
+        for sub in ["tags/", "archive/", "search/"] {
+            map.insert(format!("{prefix}{sub}"), PageInfo { lastmod: all, alternates: every_lang(sub) });
+        }
+        for t in site.tags.get(lang).map(Vec::as_slice).unwrap_or_default() {
+            let alternates = config
+                .languages
+                .iter()
+                .filter(|l| site.tags.get(*l).is_some_and(|ts| ts.iter().any(|x| x.slug == t.slug)))
+                .map(|l| (l.clone(), format!("{}tags/{}/", config.lang_prefix(l), t.slug)))
+                .collect();
+            map.insert(format!("{prefix}tags/{}/", t.slug), PageInfo { lastmod: newest(&t.posts), alternates });
+        }
+    }
+    map
+}
+
+/// When entry `i` last changed: `updated`, else `date`.
+fn changed(site: &Site, i: usize) -> Option<DateTime<FixedOffset>> {
+    let p = &site.entries[i].post;
+    match (p.date, p.updated) {
+        (Some(d), Some(u)) => Some(d.max(u)),
+        (d, u) => d.or(u),
+    }
+}
+
+fn sort_langs(site: &Site, alternates: &mut [(String, String)]) {
+    alternates.sort_by_key(|(l, _)| site.config.languages.iter().position(|x| x == l).unwrap_or(usize::MAX));
+}
