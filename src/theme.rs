@@ -48,10 +48,12 @@ impl Theme {
         let prefix = format!("{name}/");
         let own: BTreeMap<&str, &Vec<u8>> = site_files.iter().filter_map(|(p, b)| p.strip_prefix(&prefix).map(|rest| (rest, b))).collect();
         if name != "default" && own.is_empty() {
-            return Err(vec![Error::file(
-                "config.yaml",
-                format!("theme `{name}` not found: there is no folder themes/{name}/ (the embedded theme is `default`)"),
-            )]);
+            let mut found: Vec<&str> = site_files.keys().filter_map(|p| p.split_once('/').map(|(t, _)| t)).collect();
+            found.dedup();
+            found.insert(0, "default");
+            let hint = crate::error::did_you_mean(name, found.iter().copied());
+            let hint = if hint.is_empty() { format!(" (themes available: {})", found.join(", ")) } else { hint };
+            return Err(vec![config.error_at("theme", format!("theme `{name}` not found: there is no folder themes/{name}/{hint}"))]);
         }
         let mut files = embedded_files();
         for (p, b) in own {
@@ -80,6 +82,7 @@ impl Theme {
                 }
             }
         }
+        let used = used_strings(&theme.templates);
         for lang in &config.languages {
             match theme.strings_for(lang) {
                 None => errors.push(Error::file(
@@ -87,12 +90,21 @@ impl Theme {
                     format!("no interface strings for language `{lang}`: add themes/{name}/i18n/{lang}.yaml"),
                 )),
                 Some(strings) => {
-                    for key in REQUIRED_STRINGS {
-                        if !strings.contains_key(*key) {
-                            errors.push(Error::file(
-                                theme_path(&format!("i18n/{}.yaml", theme.i18n_file(lang))),
-                                format!("missing i18n key `{key}` for language `{lang}`"),
-                            ));
+                    // Keys gen puts into post bodies, then keys the templates ask for, each named once.
+                    let mut missing: Vec<(String, String)> =
+                        REQUIRED_STRINGS.iter().filter(|k| !strings.contains_key(**k)).map(|k| (format!("`{k}`"), String::new())).collect();
+                    for (key, (template, line)) in &used {
+                        if !strings.contains_key(key) && !REQUIRED_STRINGS.contains(&key.as_str()) {
+                            missing.push((format!("`{key}`"), format!(" (used in templates/{template}:{line})")));
+                        }
+                    }
+                    let file = theme_path(&format!("i18n/{}.yaml", theme.i18n_file(lang)));
+                    match missing.len() {
+                        0 => {}
+                        1 => errors.push(Error::file(file, format!("missing i18n key {} for language `{lang}`{}", missing[0].0, missing[0].1))),
+                        n => {
+                            let list: Vec<String> = missing.iter().map(|(k, used)| format!("{k}{used}")).collect();
+                            errors.push(Error::file(file, format!("{n} i18n keys are missing for language `{lang}`: {}", list.join(", "))))
                         }
                     }
                 }
@@ -117,6 +129,28 @@ impl Theme {
             .map(String::as_str)
             .ok_or_else(|| format!("missing i18n key `{key}` for language `{lang}` (themes/{}/i18n/{}.yaml)", self.name, self.i18n_file(lang)))
     }
+}
+
+/// Every literal `trans(key="…")` in the templates, with where it is first used,
+/// so that a missing string is reported before a page that needs it is rendered.
+fn used_strings(templates: &BTreeMap<String, String>) -> BTreeMap<String, (String, usize)> {
+    let mut used = BTreeMap::new();
+    for (name, text) in templates {
+        for (i, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(start) = rest.find("trans(") {
+                rest = &rest[start + "trans(".len()..];
+                let args = rest.split(')').next().unwrap_or_default();
+                let Some(k) = args.find("key") else { continue };
+                let value = args[k + 3..].trim_start().strip_prefix('=').map(str::trim_start).unwrap_or_default();
+                let Some(quote) = value.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else { continue };
+                if let Some(key) = value[1..].split(quote).next() {
+                    used.entry(key.to_string()).or_insert_with(|| (name.clone(), i + 1));
+                }
+            }
+        }
+    }
+    used
 }
 
 #[cfg(test)]
@@ -149,8 +183,22 @@ mod tests {
     fn missing_theme_and_strings() {
         let e = Theme::load(&config("theme: fancy\n"), &BTreeMap::new()).unwrap_err();
         assert!(e[0].message.contains("theme `fancy` not found"));
-        let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), b"comments: C\n".to_vec())]);
+        let mut en = String::from_utf8(embedded_files()["i18n/en.yaml"].clone()).unwrap();
+        en = en.lines().filter(|l| !l.starts_with("comments_from:")).map(|l| format!("{l}\n")).collect();
+        let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), en.clone().into_bytes())]);
         let e = Theme::load(&config(""), &files).unwrap_err();
         assert_eq!(e[0].to_string(), "themes/default/i18n/en.yaml: error: missing i18n key `comments_from` for language `en`");
+        let full = String::from_utf8(embedded_files()["i18n/en.yaml"].clone()).unwrap();
+        let older = full.lines().filter(|l| !l.starts_with("older:")).map(|l| format!("{l}\n")).collect::<String>();
+        let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), older.into_bytes())]);
+        let e = Theme::load(&config(""), &files).unwrap_err();
+        assert!(
+            e[0].to_string()
+                .starts_with("themes/default/i18n/en.yaml: error: missing i18n key `older` for language `en` (used in templates/index.html:"),
+            "{e:?}"
+        );
+        let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), b"comments: C\n".to_vec())]);
+        let e = Theme::load(&config(""), &files).unwrap_err();
+        assert!(e[0].message.contains("i18n keys are missing for language `en`: `comments_from`, `note`"), "{e:?}");
     }
 }
