@@ -7,6 +7,7 @@ mod engine;
 mod feeds;
 mod functions;
 pub mod html;
+pub mod search;
 mod sitemap;
 mod views;
 
@@ -50,6 +51,8 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
         vars: vec![("page_kind", json!("404"))],
         source: None,
     });
+    // Every post naming a template the theme lacks is reported, not just the first.
+    let mut missing_templates = Vec::new();
     for (i, e) in site.entries.iter().enumerate() {
         let template =
             e.post.template.clone().map(|t| if t.ends_with(".html") { t } else { format!("{t}.html") }).unwrap_or_else(|| match e.post.kind {
@@ -57,12 +60,14 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
                 Kind::Page => "page.html".into(),
             });
         if !engine.has_template(&template) {
-            return Err(vec![Error::new(
+            let known: Vec<&str> = theme.templates.keys().map(String::as_str).filter(|t| t.ends_with(".html")).collect();
+            missing_templates.push(Error::new(
                 &e.post.path,
                 e.post.line_of("template"),
                 1,
-                format!("template `{template}` does not exist in theme `{}`", theme.name),
-            )]);
+                format!("template `{template}` does not exist in theme `{}` (it has {})", theme.name, known.join(", ")),
+            ));
+            continue;
         }
         let mut alternates = vec![(e.post.lang.clone(), e.path.clone())];
         alternates.extend(e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), site.entries[j].path.clone())));
@@ -83,6 +88,9 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
             ],
             source: Some(e.post.path.clone()),
         });
+    }
+    if !missing_templates.is_empty() {
+        return Err(crate::error::sorted(missing_templates));
     }
 
     let results: Vec<Result<(String, String), Error>> = jobs
@@ -125,6 +133,7 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
         }
     }
     feeds::render(site, theme, &mut output);
+    search::render(site, &views, &engine, &mut output, &mut errors);
     sitemap::render(site, &mut output);
     if errors.is_empty() { Ok(output) } else { Err(crate::error::sorted(errors)) }
 }
