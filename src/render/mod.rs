@@ -3,6 +3,7 @@
 //! in every language, the theme's static files and the code stylesheets.
 //! Pages are rendered in parallel; nothing here touches the disk.
 
+mod email;
 mod engine;
 mod feeds;
 mod functions;
@@ -134,6 +135,7 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
     }
     feeds::render(site, theme, &mut output);
     search::render(site, &views, &engine, &mut output, &mut errors);
+    email::render(site, theme, &views, &engine, &mut output, &mut errors);
     sitemap::render(site, &mut output);
     if errors.is_empty() { Ok(output) } else { Err(crate::error::sorted(errors)) }
 }

@@ -1,0 +1,431 @@
+//! The email edition of every post: `posts/SLUG/email.html`, one
+//! self-contained file (the theme's `email.html` template with its CSS inlined
+//! by css-inline, every URL absolute), and `posts/SLUG/email.txt`, the same
+//! letter as plain text with links as numbered footnotes.
+
+use super::Engine;
+use super::feeds::{absolutize, cover_url};
+use super::html::{self, Token};
+use super::views::Views;
+use crate::error::Error;
+use crate::markdown::cjk::is_cjk_like;
+use crate::output::Output;
+use crate::post::Kind;
+use crate::site::Site;
+use crate::theme::Theme;
+use rayon::prelude::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Add both editions of every post, when the email edition is enabled.
+pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, output: &mut Output, errors: &mut Vec<Error>) {
+    let config = &site.config;
+    if !config.email.enabled {
+        return;
+    }
+    let posts: Vec<usize> = (0..site.entries.len()).filter(|&i| site.entries[i].post.kind == Kind::Post).collect();
+    let inliner = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
+    let results: Vec<Result<(String, String, String), Error>> = posts
+        .par_iter()
+        .map(|&i| {
+            let e = &site.entries[i];
+            let lang = e.post.lang.as_str();
+            let path = format!("{}email.html", e.path);
+            let mut ctx = views.base_context(lang, &path, &[]);
+            let mut page = views.full(i);
+            page["content"] = json!(absolutize(&e.rendered.html, &e.permalink));
+            if let Some(c) = &e.post.cover {
+                page["cover"]["image"] = json!(cover_url(&c.image, &e.permalink));
+            }
+            ctx.insert("page", &page);
+            ctx.insert("page_kind", "email");
+            ctx.insert(
+                "email",
+                &json!({
+                    "view_online": e.permalink,
+                    "home": format!("{}{}", config.base_url, config.lang_prefix(lang)),
+                    "unsubscribe_url": config.email.unsubscribe_url,
+                }),
+            );
+            let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
+            let page_html = with_alt_text(&absolutize(&rendered, &e.permalink));
+            let text = to_text(&page_html, &e.permalink);
+            let inlined = inliner
+                .inline(&page_html)
+                .map_err(|err| Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}")))?;
+            Ok((e.path.clone(), inlined, text))
+        })
+        .collect();
+    for r in results {
+        match r {
+            Ok((path, html, text)) => {
+                output.add(format!("{path}email.html"), html);
+                output.add(format!("{path}email.txt"), text);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+}
+
+/// Give every `<img>` an `alt` attribute (empty when the author wrote none).
+fn with_alt_text(page: &str) -> String {
+    let mut out = String::with_capacity(page.len() + 64);
+    let mut copied = 0;
+    for t in html::tokenize(page) {
+        if let Token::Start { name, attrs, span, .. } = &t {
+            if name == "img" && !attrs.iter().any(|a| a.name == "alt") {
+                let at = span.start + 4;
+                out.push_str(&page[copied..at]);
+                out.push_str(" alt=\"\"");
+                copied = at;
+            }
+        }
+    }
+    out.push_str(&page[copied..]);
+    out
+}
+
+/// What to do when an element ends.
+#[derive(Debug, Clone, PartialEq)]
+enum Action {
+    Nothing,
+    Block,
+    Prefix,
+    Link(String),
+    Heading(u8),
+    List,
+    Pre,
+    Append(&'static str),
+}
+
+/// A line prefix: the first line of a list item gets its marker, the others indent.
+struct Prefix {
+    first: String,
+    rest: String,
+    used: bool,
+}
+
+/// Plain text from an HTML letter: headings underlined, paragraphs separated
+/// by blank lines (not wrapped: mail clients wrap, and Chinese has no spaces
+/// to wrap at), quotes with `> `, lists with markers, code indented, links as
+/// `[n]` with the URLs listed at the end. `page` is the letter's own URL:
+/// links into the letter itself get no footnote.
+pub fn to_text(page_html: &str, page: &str) -> String {
+    let mut w = TextWriter::default();
+    let own = format!("{}#", page.split('#').next().unwrap_or(page));
+    let mut stack: Vec<(String, Action)> = Vec::new();
+    let mut skip: Option<(String, usize)> = None;
+    for token in html::tokenize(page_html) {
+        if let Some((name, depth)) = &mut skip {
+            match &token {
+                Token::Start { name: n, self_closing: false, .. } if n == name && !is_void(n) => *depth += 1,
+                Token::End { name: n } if n == name => {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        skip = None;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match token {
+            Token::Text(t) => w.text(&html::decode(t)),
+            Token::Other => {}
+            Token::Start { name, attrs, self_closing, .. } => {
+                let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| a.value.as_str());
+                let class = attr("class").unwrap_or_default();
+                let has_class = |c: &str| class.split_whitespace().any(|x| x == c);
+                if matches!(name.as_str(), "head" | "script" | "style" | "template" | "noscript" | "button" | "svg")
+                    || attr("hidden").is_some()
+                    || attr("aria-hidden") == Some("true")
+                    || has_class("footnote-backref")
+                {
+                    if !is_void(&name) && !self_closing {
+                        skip = Some((name, 1));
+                    }
+                    continue;
+                }
+                let action = match name.as_str() {
+                    "br" => {
+                        w.flush();
+                        continue;
+                    }
+                    "hr" => {
+                        w.block();
+                        w.line.push_str("----");
+                        w.block();
+                        continue;
+                    }
+                    "img" => {
+                        let alt = attr("alt").unwrap_or_default().trim();
+                        if !alt.is_empty() {
+                            let src = attr("src").unwrap_or_default();
+                            w.text(&format!("[{alt}]"));
+                            w.footnote(src);
+                        }
+                        continue;
+                    }
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                        w.block();
+                        Action::Heading(name.as_bytes()[1] - b'0')
+                    }
+                    "ul" | "ol" => {
+                        w.block();
+                        let start = if name == "ol" { attr("start").and_then(|s| s.parse().ok()).unwrap_or(1) } else { 0 };
+                        w.lists.push((name == "ol", start));
+                        Action::List
+                    }
+                    "li" => {
+                        w.flush();
+                        let marker = match w.lists.last_mut() {
+                            Some((true, n)) => {
+                                *n += 1;
+                                format!("{}. ", *n - 1)
+                            }
+                            _ => "- ".to_string(),
+                        };
+                        let rest = " ".repeat(marker.chars().count());
+                        w.prefixes.push(Prefix { first: marker, rest, used: false });
+                        Action::Prefix
+                    }
+                    "blockquote" => {
+                        w.block();
+                        w.prefixes.push(Prefix { first: "> ".into(), rest: "> ".into(), used: false });
+                        Action::Prefix
+                    }
+                    "pre" => {
+                        w.block();
+                        w.pre = true;
+                        w.prefixes.push(Prefix { first: "    ".into(), rest: "    ".into(), used: false });
+                        Action::Pre
+                    }
+                    "a" => Action::Link(attr("href").filter(|h| !h.starts_with(&own) && !h.starts_with('#')).unwrap_or_default().to_string()),
+                    "sup" if has_class("footnote-ref") => {
+                        w.text("[^");
+                        Action::Append("]")
+                    }
+                    "tr" => {
+                        w.flush();
+                        Action::Nothing
+                    }
+                    "td" | "th" => {
+                        if !w.line.trim().is_empty() {
+                            w.line.push_str(" | ");
+                        }
+                        Action::Nothing
+                    }
+                    "p" | "div" | "section" | "article" | "header" | "footer" | "aside" | "figure" | "figcaption" | "main" | "nav" | "table"
+                    | "dl" | "dt" | "dd" | "details" | "summary" | "address" | "body" => {
+                        w.block();
+                        Action::Block
+                    }
+                    _ => Action::Nothing,
+                };
+                if !self_closing && !is_void(&name) {
+                    if let Action::Link(_) = action {
+                        w.link_starts.push(w.line.len());
+                    }
+                    stack.push((name, action));
+                }
+            }
+            Token::End { name } => {
+                let Some(at) = stack.iter().rposition(|(n, _)| *n == name) else { continue };
+                while stack.len() > at {
+                    let Some((_, action)) = stack.pop() else { break };
+                    w.end(action);
+                }
+            }
+        }
+    }
+    w.flush();
+    let mut out = w.out.trim_end().to_string();
+    out.push('\n');
+    if !w.links.is_empty() {
+        out.push('\n');
+        for (n, url) in w.links.iter().enumerate() {
+            out.push_str(&format!("[{}] {url}\n", n + 1));
+        }
+    }
+    out
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(name, "area" | "base" | "br" | "col" | "embed" | "hr" | "img" | "input" | "link" | "meta" | "source" | "track" | "wbr")
+}
+
+#[derive(Default)]
+struct TextWriter {
+    out: String,
+    line: String,
+    prefixes: Vec<Prefix>,
+    blank: bool,
+    pre: bool,
+    lists: Vec<(bool, usize)>,
+    links: Vec<String>,
+    link_numbers: BTreeMap<String, usize>,
+    link_starts: Vec<usize>,
+}
+
+impl TextWriter {
+    fn text(&mut self, t: &str) {
+        if self.pre {
+            let mut parts = t.split('\n').peekable();
+            while let Some(part) = parts.next() {
+                self.line.push_str(part);
+                if parts.peek().is_some() {
+                    self.flush_raw();
+                }
+            }
+            return;
+        }
+        for (i, piece) in t.split(|c: char| c.is_whitespace() && c != '\u{a0}').enumerate() {
+            if i > 0 && !self.line.is_empty() && !self.line.ends_with(' ') {
+                self.line.push(' ');
+            }
+            self.line.push_str(piece);
+        }
+    }
+
+    fn footnote(&mut self, url: &str) {
+        if url.is_empty() || url.starts_with("javascript:") || url.starts_with("data:") {
+            return;
+        }
+        let n = match self.link_numbers.get(url) {
+            Some(&n) => n,
+            None => {
+                self.links.push(url.to_string());
+                self.link_numbers.insert(url.to_string(), self.links.len());
+                self.links.len()
+            }
+        };
+        self.line.push_str(&format!(" [{n}]"));
+    }
+
+    /// End the current line.
+    fn flush(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        let line = line.trim();
+        if line.is_empty() {
+            return;
+        }
+        self.write_line(line);
+    }
+
+    /// End the current line as it is (preformatted text keeps its spaces).
+    fn flush_raw(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        self.write_line(line.trim_end());
+    }
+
+    fn write_line(&mut self, line: &str) {
+        if self.blank && !self.out.is_empty() {
+            // Only the quotes already open continue on the blank line; a new one starts after it.
+            let quote: String = self.prefixes.iter().take_while(|p| p.used).map(|p| p.rest.as_str()).collect::<String>();
+            self.out.push_str(quote.trim_end());
+            self.out.push('\n');
+        }
+        self.blank = false;
+        for p in &mut self.prefixes {
+            if p.used {
+                self.out.push_str(&p.rest);
+            } else {
+                self.out.push_str(&p.first);
+                p.used = true;
+            }
+        }
+        self.out.push_str(line);
+        self.out.push('\n');
+    }
+
+    /// A block boundary: end the line, and leave a blank line before the next.
+    fn block(&mut self) {
+        self.flush();
+        self.blank = true;
+    }
+
+    fn end(&mut self, action: Action) {
+        match action {
+            Action::Nothing => {}
+            Action::Block => self.block(),
+            Action::Prefix => {
+                self.flush();
+                self.prefixes.pop();
+                self.blank = self.blank || self.prefixes.is_empty();
+            }
+            Action::List => {
+                self.lists.pop();
+                self.block();
+            }
+            Action::Pre => {
+                if !self.line.is_empty() {
+                    self.flush_raw();
+                }
+                self.pre = false;
+                self.prefixes.pop();
+                self.blank = true;
+            }
+            Action::Link(href) => {
+                let start = self.link_starts.pop().unwrap_or(0).min(self.line.len());
+                let shown = self.line.get(start..).unwrap_or_default().trim().to_string();
+                if !href.is_empty() && shown != href {
+                    self.footnote(&href);
+                }
+            }
+            Action::Heading(level) => {
+                let text = std::mem::take(&mut self.line).trim().to_string();
+                if text.is_empty() {
+                    return;
+                }
+                match level {
+                    1 | 2 => {
+                        let width: usize = text.chars().map(|c| if is_cjk_like(c) { 2 } else { 1 }).sum();
+                        self.write_line(&text);
+                        self.write_line(&(if level == 1 { "=" } else { "-" }).repeat(width.clamp(3, 72)));
+                    }
+                    n => self.write_line(&format!("{} {text}", "#".repeat(n as usize))),
+                }
+                self.blank = true;
+            }
+            Action::Append(s) => self.line.push_str(s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "https://e.com/letter/posts/p/email.html";
+
+    #[test]
+    fn text_has_headings_paragraphs_lists_quotes_and_link_footnotes() {
+        let html = "<html><head><title>T</title><style>p{}</style></head><body><div hidden>preheader</div>\
+            <h1>标题</h1><p>第一段 <a href=\"https://x.org/\">链接</a> and\n<a href=\"https://x.org/\">again</a>.</p>\
+            <h2>Part</h2><ul><li>one</li><li><p>two</p></li></ul><ol start=\"3\"><li>three</li></ol>\
+            <blockquote><p>quoted</p><p>more</p></blockquote><pre><code>fn main() {\n    x();\n}\n</code></pre>\
+            <p>See<sup class=\"footnote-ref\"><a href=\"https://e.com/letter/posts/p/email.html#fn-1\">1</a></sup> <a href=\"https://y.org/a\">https://y.org/a</a></p>\
+            <p><img src=\"https://e.com/a.png\" alt=\"A cat\"><img src=\"https://e.com/b.png\" alt=\"\"></p>\
+            <section class=\"footnotes\"><ol><li id=\"fn-1\"><p>Note <a href=\"#fnref-1\" class=\"footnote-backref\">↩</a></p></li></ol></section></body></html>";
+        let text = to_text(html, PAGE);
+        assert_eq!(
+            text,
+            "标题\n====\n\n第一段 链接 [1] and again [1].\n\nPart\n----\n\n- one\n\n- two\n\n3. three\n\n> quoted\n>\n> more\n\n    fn main() {\n        x();\n    }\n\nSee[^1] https://y.org/a\n\n[A cat] [2]\n\n1. Note\n\n[1] https://x.org/\n[2] https://e.com/a.png\n"
+        );
+    }
+
+    #[test]
+    fn bilingual_pairs_are_stacked() {
+        let html = "<div class=\"bilingual\"><div class=\"pair\"><div class=\"original\" lang=\"en\"><blockquote><p>Hello.</p></blockquote></div>\
+            <div class=\"translation\" lang=\"zh\"><blockquote><p>你好。</p></blockquote></div></div></div>";
+        assert_eq!(to_text(html, PAGE), "> Hello.\n\n> 你好。\n");
+    }
+
+    #[test]
+    fn images_get_alt_attributes() {
+        assert_eq!(
+            with_alt_text("<p><img src=\"a.png\"> <img alt=\"x\" src=\"b\"></p>"),
+            "<p><img alt=\"\" src=\"a.png\"> <img alt=\"x\" src=\"b\"></p>"
+        );
+    }
+}
