@@ -588,7 +588,12 @@ pub fn comment_html(id: &str, meta: &CommentMeta<'_>, body: &str, replies: &str,
         None => html.push_str(&author),
     }
     if let Some(d) = meta.date {
-        html.push_str(&format!(" <time datetime=\"{}\">{}</time>", escape(d), escape(d.get(..10).unwrap_or(d))));
+        // Only a machine-readable date may go into `datetime`; other text is shown as written.
+        if is_machine_date(d) {
+            html.push_str(&format!(" <time datetime=\"{}\">{}</time>", escape(d), escape(d.get(..10).unwrap_or(d))));
+        } else {
+            html.push_str(&format!(" <span class=\"comment-date\">{}</span>", escape(d)));
+        }
     }
     html.push_str("</header>\n");
     if let Some(t) = meta.title {
@@ -600,6 +605,14 @@ pub fn comment_html(id: &str, meta: &CommentMeta<'_>, body: &str, replies: &str,
     }
     html.push_str("</article>\n");
     html
+}
+
+/// Whether HTML's `datetime` attribute accepts `d`: `2023-06-09`, RFC 3339, `2023-06-09 10:00`.
+fn is_machine_date(d: &str) -> bool {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
+        || DateTime::parse_from_rfc3339(d).is_ok()
+        || ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"].iter().any(|f| NaiveDateTime::parse_from_str(d, f).is_ok())
 }
 
 /// An id from heading text: letters and digits of any script, lowercased, `-` between words.
