@@ -13,6 +13,8 @@ use tera::{Context, Tera, Value};
 pub struct Engine {
     tera: Tera,
     theme_name: String,
+    /// Template texts, to find the line a runtime error comes from.
+    templates: BTreeMap<String, String>,
 }
 
 impl Engine {
@@ -36,7 +38,7 @@ impl Engine {
         tera.register_function("trans", Trans { strings: theme.i18n.clone(), theme: theme.name.clone(), default: config.default_language.clone() });
         tera.register_filter("date", date_filter);
         tera.register_filter("url_host", url_host);
-        Ok(Engine { tera, theme_name: theme.name.clone() })
+        Ok(Engine { tera, theme_name: theme.name.clone(), templates: theme.templates.clone() })
     }
 
     /// Give templates `get_posts()` and `get_post()` over this site.
@@ -52,13 +54,56 @@ impl Engine {
     /// Render `template`; `source` is the content file the page comes from.
     pub fn render(&self, template: &str, ctx: &Context, source: Option<&Path>) -> Result<String, Error> {
         self.tera.render(template, ctx).map_err(|e| {
-            let mut err = template_error(&self.theme_name, template, &e, None);
+            let mut err = self.runtime_error(template, &e);
             if let Some(src) = source {
                 err.message.push_str(&format!(" (while rendering {})", crate::error::display_path(src)));
             }
             err
         })
     }
+}
+
+impl Engine {
+    /// A rendering error in author words, at the template line that names the
+    /// culprit: Tera says which template it was rendering but not where.
+    fn runtime_error(&self, template: &str, e: &tera::Error) -> Error {
+        let raw = chain(e);
+        let mut msg = raw.strip_prefix(&format!("Failed to render '{template}': ")).unwrap_or(&raw).to_string();
+        if let Some(i) = msg.rfind(" while rendering '") {
+            if msg[i..].ends_with('\'') {
+                msg.truncate(i);
+            }
+        }
+        if let Some((name, tail)) = msg.strip_prefix("Variable `").and_then(|r| r.split_once("` not found in context")) {
+            msg = format!("variable `{name}` is not defined{tail}");
+        }
+        let culprit = msg.split('`').nth(1).filter(|n| !n.is_empty());
+        let order = std::iter::once(template).chain(self.templates.keys().map(String::as_str).filter(|t| *t != template));
+        for name in order {
+            let Some(text) = self.templates.get(name) else { continue };
+            if let Some((line, col)) = culprit.and_then(|c| find_token(text, c)) {
+                return Error::new(format!("themes/{}/templates/{name}", self.theme_name), line, col, msg).with_source(text);
+            }
+        }
+        Error::file(format!("themes/{}/templates/{template}", self.theme_name), msg)
+    }
+}
+
+/// Line and column of the first `token` in `text` not inside a longer name.
+fn find_token(text: &str, token: &str) -> Option<(usize, usize)> {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    let mut from = 0;
+    while let Some(i) = text[from..].find(token) {
+        let start = from + i;
+        let end = start + token.len();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        if !before.is_some_and(is_name) && !after.is_some_and(is_name) {
+            return Some(crate::error::line_col(text, start));
+        }
+        from = end;
+    }
+    None
 }
 
 /// HTML escaping of template values: `& < > " '` (not `/`, which needs none).
@@ -168,7 +213,7 @@ mod tests {
     fn runtime_errors_name_template() {
         let engine = Engine::new(&theme_with("x.html", "{{ nope.title }}"), &config()).ok().unwrap();
         let e = engine.render("x.html", &Context::new(), Some(Path::new("content/posts/a.md"))).unwrap_err();
-        assert!(e.to_string().starts_with("themes/default/templates/x.html: error: "), "{e}");
+        assert!(e.to_string().starts_with("themes/default/templates/x.html:1:4: error: variable `nope.title` is not defined"), "{e}");
         assert!(e.to_string().contains("nope.title") && e.to_string().contains("content/posts/a.md"), "{e}");
     }
 
