@@ -3,7 +3,7 @@
 
 use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{EventHandler, RecommendedWatcher, RecursiveMode, Watcher, WatcherKind};
-use notify_debouncer_mini::{Config, DebounceEventResult, Debouncer, new_debouncer_opt};
+use notify_debouncer_mini::{Config, DebounceEventResult, DebouncedEventKind, Debouncer, new_debouncer_opt};
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -128,7 +128,14 @@ impl SiteWatcher {
     pub fn start(root: &Path, events: Sender<WatchEvent>) -> Result<SiteWatcher, String> {
         let handler = move |result: DebounceEventResult| {
             let event = match result {
-                Ok(events) => WatchEvent::Changed(events.into_iter().map(|e| e.path).collect()),
+                // `AnyContinuous` means "still changing": its `Any` follows once it settles.
+                Ok(events) => {
+                    let paths: Vec<PathBuf> = events.into_iter().filter(|e| e.kind == DebouncedEventKind::Any).map(|e| e.path).collect();
+                    if paths.is_empty() {
+                        return;
+                    }
+                    WatchEvent::Changed(paths)
+                }
                 Err(e) => WatchEvent::Failed(e.to_string()),
             };
             let _ = events.send(event);
