@@ -111,8 +111,5 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
 }
 
 fn utf8<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Error>> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        let (line, col) = error::line_col(&String::from_utf8_lossy(&bytes[..e.valid_up_to()]), e.valid_up_to());
-        vec![Error::new(path, line, col, format!("is not UTF-8 text (invalid byte 0x{:02X}); save it as UTF-8", bytes[e.valid_up_to()]))]
-    })
+    std::str::from_utf8(bytes).map_err(|_| vec![error::not_utf8(path, bytes)])
 }

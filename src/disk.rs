@@ -31,7 +31,7 @@ pub fn load(root: &Path) -> Result<Sources, Vec<Error>> {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(s) => Some(s),
             Err(e) => {
-                errors.push(Error::file("config.yaml", format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())));
+                errors.push(crate::error::not_utf8("config.yaml", e.as_bytes()));
                 None
             }
         },

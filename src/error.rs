@@ -112,6 +112,21 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The error for a file that is not UTF-8: where the first bad byte is, with
+/// the line shown (bad bytes as `�`), and a word on UTF-16, which editors on
+/// Windows still write.
+pub fn not_utf8(path: impl Into<PathBuf>, bytes: &[u8]) -> Error {
+    let valid = std::str::from_utf8(bytes).err().map_or(bytes.len(), |e| e.valid_up_to());
+    let lossy = String::from_utf8_lossy(bytes);
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Error::file(path, "this file is UTF-16 text; save it as UTF-8");
+    }
+    let prefix = String::from_utf8_lossy(&bytes[..valid]);
+    let (line, col) = line_col(&prefix, prefix.len());
+    let byte = bytes.get(valid).map_or(String::new(), |b| format!(" (byte 0x{b:02X})"));
+    Error::new(path, line, col, format!("this file is not UTF-8 text{byte}; save it as UTF-8")).with_source(&lossy)
+}
+
 /// "did you mean `x`?" for the closest of `candidates`, when one is close enough.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let best =
@@ -142,6 +157,13 @@ mod tests {
         assert_eq!(line_col("ab\n中文x", 9), (2, 3));
         assert_eq!(line_col("ab", 0), (1, 1));
         assert_eq!(line_col("中", 1), (1, 1));
+    }
+
+    #[test]
+    fn not_utf8_is_located() {
+        let e = not_utf8("a.md", b"---\ntitle: caf\xE9\n---\n");
+        assert_eq!(e.to_string(), "a.md:2:11: error: this file is not UTF-8 text (byte 0xE9); save it as UTF-8\n  |\n2 | title: caf\u{FFFD}\n  |           ^");
+        assert_eq!(not_utf8("a.md", b"\xFF\xFE-\0").to_string(), "a.md: error: this file is UTF-16 text; save it as UTF-8");
     }
 
     #[test]

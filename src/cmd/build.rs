@@ -28,6 +28,7 @@ pub fn run(args: &Args) -> i32 {
         Ok(s) => s,
         Err(errors) => {
             super::report(&errors, "build");
+            eprintln!("nothing was written; {} is unchanged", out_dir.display());
             return 1;
         }
     };
