@@ -173,6 +173,18 @@ pub fn create_new(path: &Path, text: &str) -> io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
+/// Write several new files, all or none: if any of them exists, nothing is
+/// written and the error (kind `AlreadyExists`) names that path (`gen init`).
+pub fn create_all_new(files: &[(PathBuf, String)]) -> io::Result<()> {
+    if let Some((path, _)) = files.iter().find(|(p, _)| p.exists()) {
+        return Err(io::Error::new(io::ErrorKind::AlreadyExists, path.display().to_string()));
+    }
+    for (path, text) in files {
+        create_new(path, text)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

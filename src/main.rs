@@ -33,6 +33,23 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Start a new site: config.yaml and one bilingual sample post (the theme is built in).
+    Init {
+        /// Folder of the new site (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Write a new post, content/posts/DATE-SLUG.md, with its front matter filled in.
+    New {
+        /// The post's title.
+        title: String,
+        /// Language of the post (default: the site's default language).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Issue number (default: the next one in that language).
+        #[arg(long)]
+        issue: Option<u32>,
+    },
     /// Build into memory, serve it, rebuild on change and reload the browser (drafts shown).
     Serve {
         /// Port to listen on; the next free one is taken if it is in use.
@@ -52,6 +69,8 @@ fn main() {
     let code = match cli.command {
         Command::Build { drafts, base_url, output } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url }),
         Command::Check { drafts } => cmd::check::run(&cli.root, drafts),
+        Command::Init { dir } => cmd::init::run(&dir),
+        Command::New { title, lang, issue } => cmd::new::run(&cmd::new::Args { root: cli.root, title, lang, issue }),
         Command::Serve { port, bind, open } => cmd::serve::run(&cmd::serve::Args { root: cli.root, port, bind, open }),
     };
     std::process::exit(code);
