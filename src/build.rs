@@ -69,10 +69,14 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
         })
         .collect();
     let mut posts = Vec::with_capacity(parsed.len());
-    for p in parsed {
+    let mut broken = Vec::new();
+    for (p, (path, bytes)) in parsed.into_iter().zip(&md_files) {
         match p {
             Ok(p) => posts.push(p),
-            Err(e) => errors.extend(e),
+            Err(e) => {
+                errors.extend(e);
+                broken.push((path.as_str(), std::str::from_utf8(bytes).ok()));
+            }
         }
     }
     let mut comments_parsed = Vec::new();
@@ -95,6 +99,7 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
         }
     };
     if !errors.is_empty() {
+        errors.extend(errors_beside_broken(config, posts, comments_parsed, &assets, &theme, options.drafts, &broken));
         return Err(error::sorted(errors));
     }
     let site = Site::assemble(config, posts, comments_parsed, &assets, &theme, site::Options { drafts: options.drafts }).map_err(error::sorted)?;
@@ -108,6 +113,52 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
         return Err(error::sorted(errors));
     }
     Ok(Built { site, output })
+}
+
+/// The problems of the rest of the site while some files could not be parsed,
+/// so that one build reports them all: the fenced blocks of the broken files,
+/// and the site assembled from the files that parsed, with the broken ones
+/// standing in as valid targets of links, `related` slugs and comment files
+/// (nothing is reported about them twice, or by mistake).
+fn errors_beside_broken(
+    config: Config,
+    mut posts: Vec<Post>,
+    comment_files: Vec<CommentFile>,
+    assets: &BTreeSet<String>,
+    theme: &Theme,
+    drafts: bool,
+    broken: &[(&str, Option<&str>)],
+) -> Vec<Error> {
+    let mut errors = Vec::new();
+    let mut targets = assets.clone();
+    let mut slugs = BTreeSet::new();
+    for &(path, text) in broken {
+        targets.insert(path.to_string());
+        let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".md");
+        let stem = stem.rsplit_once('.').filter(|(_, l)| crate::config::is_language_code(l)).map_or(stem, |(s, _)| s);
+        slugs.insert(crate::slug::from_file_stem(stem));
+        let Some(text) = text.map(crate::post::normalize) else { continue };
+        let Ok(split) = crate::frontmatter::split(&text) else { continue };
+        if let Some(line) = crate::yaml::key_line(split.yaml, "slug").and_then(|l| split.yaml.lines().nth(l - 1)) {
+            let value = line.split_once(':').map_or("", |(_, v)| v.trim().trim_matches(['"', '\'']));
+            slugs.insert(value.to_string());
+            slugs.insert(crate::slug::slugify(value));
+        }
+        if let Err(fences) = crate::markdown::blocks::scan(split.body) {
+            let shown = format!("content/{path}");
+            for f in fences {
+                errors.push(Error::new(&shown, f.line + split.body_line - 1, f.col, f.message).with_source(&text));
+            }
+        }
+    }
+    for p in &mut posts {
+        p.related.retain(|r| !slugs.contains(r));
+    }
+    let comment_files = comment_files.into_iter().filter(|c| !slugs.contains(&c.slug)).collect();
+    if let Err(e) = Site::assemble(config, posts, comment_files, &targets, theme, site::Options { drafts }) {
+        errors.extend(e);
+    }
+    errors
 }
 
 fn utf8<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str, Vec<Error>> {
