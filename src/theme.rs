@@ -84,6 +84,12 @@ impl Theme {
         }
         let used = used_strings(&theme.templates);
         for lang in &config.languages {
+            if errors
+                .iter()
+                .any(|e| e.path == theme_path(&format!("i18n/{lang}.yaml")) || e.path == theme_path(&format!("i18n/{}.yaml", primary(lang))))
+            {
+                continue; // its file is broken, already reported
+            }
             match theme.strings_for(lang) {
                 None => errors.push(Error::file(
                     theme_path(&format!("i18n/{lang}.yaml")),
