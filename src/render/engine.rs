@@ -77,6 +77,11 @@ impl Engine {
         if let Some((name, tail)) = msg.strip_prefix("Variable `").and_then(|r| r.split_once("` not found in context")) {
             msg = format!("variable `{name}` is not defined{tail}");
         }
+        for kind in ["Filter", "Function", "Test", "Template"] {
+            if let Some(name) = msg.strip_prefix(&format!("{kind} '")).and_then(|r| r.strip_suffix("' not found")) {
+                msg = format!("{} `{name}` does not exist", kind.to_lowercase());
+            }
+        }
         let culprit = msg.split('`').nth(1).filter(|n| !n.is_empty());
         let order = std::iter::once(template).chain(self.templates.keys().map(String::as_str).filter(|t| *t != template));
         for name in order {
