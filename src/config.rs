@@ -244,6 +244,13 @@ impl Config {
         Error::new("config.yaml", line, col, message).with_source(&self.source)
     }
 
+    /// Like [`Config::error_at`], with the caret under `value` inside the key's value
+    /// (`highlight: {light: X, dark: Y}`) where it can be found.
+    pub fn error_at_value(&self, key: &str, value: &str, message: impl Into<String>) -> Error {
+        let (line, col) = value_position(&self.source, key, Some(value));
+        Error::new("config.yaml", line, col, message).with_source(&self.source)
+    }
+
     /// Parse `config.yaml`. `path` is used in error messages only.
     pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Error>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);

@@ -94,6 +94,31 @@ impl Engine {
     }
 }
 
+/// One template error reported for many pages is shown once, naming the first
+/// page and how many others, so that a typo in base.html is one line, not thousands.
+pub fn collapse_repeats(errors: Vec<Error>) -> Vec<Error> {
+    const WHILE: &str = " (while rendering ";
+    let mut groups: BTreeMap<(std::path::PathBuf, usize, usize, String), (Error, usize)> = BTreeMap::new();
+    let mut out = Vec::new();
+    for e in crate::error::sorted(errors) {
+        let Some(i) = e.message.rfind(WHILE).filter(|_| e.message.ends_with(')')) else {
+            out.push(e);
+            continue;
+        };
+        let key = (e.path.clone(), e.line, e.col, e.message[..i].to_string());
+        groups.entry(key).or_insert_with(|| (e, 0)).1 += 1;
+    }
+    for ((_, _, _, base), (mut first, n)) in groups {
+        if n > 1 {
+            let page = &first.message[base.len() + WHILE.len()..first.message.len() - 1];
+            let others = if n == 2 { "1 other page".to_string() } else { format!("{} other pages", n - 1) };
+            first.message = format!("{base}{WHILE}{page} and {others})");
+        }
+        out.push(first);
+    }
+    crate::error::sorted(out)
+}
+
 /// Line and column of the first `token` in `text` not inside a longer name.
 fn find_token(text: &str, token: &str) -> Option<(usize, usize)> {
     let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
@@ -220,6 +245,15 @@ mod tests {
         let e = engine.render("x.html", &Context::new(), Some(Path::new("content/posts/a.md"))).unwrap_err();
         assert!(e.to_string().starts_with("themes/default/templates/x.html:1:4: error: variable `nope.title` is not defined"), "{e}");
         assert!(e.to_string().contains("nope.title") && e.to_string().contains("content/posts/a.md"), "{e}");
+    }
+
+    #[test]
+    fn repeated_errors_are_collapsed() {
+        let e = |src: &str| Error::new("themes/default/templates/base.html", 3, 7, format!("variable `x` is not defined (while rendering {src})"));
+        let out =
+            collapse_repeats(vec![e("content/posts/b.md"), e("content/posts/a.md"), e("content/posts/c.md"), Error::file("config.yaml", "other")]);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].message, "variable `x` is not defined (while rendering content/posts/a.md and 2 other pages)");
     }
 
     #[test]

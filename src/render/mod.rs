@@ -129,15 +129,17 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
         }
         (light, _) => {
             let bad = if light.is_none() { &site.config.highlight.light } else { &site.config.highlight.dark };
-            let known = crate::markdown::highlight::theme_names().join(", ");
-            errors.push(Error::file("config.yaml", format!("highlight theme `{bad}` does not exist; syntect ships: {known}")));
+            let names = crate::markdown::highlight::theme_names();
+            let hint = crate::error::did_you_mean(bad, names.iter().map(|n| n.as_ref()));
+            let known = names.join(", ");
+            errors.push(site.config.error_at_value("highlight", bad, format!("highlight theme `{bad}` does not exist{hint}; syntect ships: {known}")));
         }
     }
     feeds::render(site, theme, &mut output);
     search::render(site, &views, &engine, &mut output, &mut errors);
     email::render(site, theme, &views, &engine, &mut output, &mut errors);
     sitemap::render(site, &mut output);
-    if errors.is_empty() { Ok(output) } else { Err(crate::error::sorted(errors)) }
+    if errors.is_empty() { Ok(output) } else { Err(engine::collapse_repeats(crate::error::sorted(errors))) }
 }
 
 /// Index pages, tags and archive of one language.
