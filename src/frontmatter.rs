@@ -130,7 +130,7 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, SplitError> {
     yaml::from_str(split.yaml).map_err(|e| SplitError {
         line: if e.line == 0 { split.yaml_line } else { split.yaml_line + e.line - 1 },
         col: e.col.max(1),
-        message: e.message,
+        message: e.message.replace("the YAML must be", "the front matter must be"),
     })
 }
 

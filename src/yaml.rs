@@ -127,6 +127,7 @@ fn syntax_message(text: &str, problem: &str, context: &str, at: (usize, usize)) 
 fn bad_start(text: &str, (line, col): (usize, usize)) -> String {
     let c = text.lines().nth(line.saturating_sub(1)).and_then(|l| l.chars().nth(col.saturating_sub(1)));
     match c {
+        Some('\t') => "a tab is used for indentation here; YAML indents with spaces".into(),
         Some('`') => "a value cannot start with `` ` ``: put the value in quotes".into(),
         Some(c) if !c.is_whitespace() => format!("a value cannot start with `{c}`: put the value in quotes"),
         _ => "this character cannot start a value: put the value in quotes".into(),
@@ -340,6 +341,7 @@ mod tests {
             (1, 9, "unexpected `: ` in a value: put the value in quotes (`title: \"a: b\"`), or indent the line like the keys above it".into())
         );
         assert_eq!(err("title: x\n\tissue: 1\n").2, "a tab is used for indentation here; YAML indents with spaces");
+        assert_eq!(err("title: x\ntags:\n\t- a\n").2, "a tab is used for indentation here; YAML indents with spaces");
         assert_eq!(err("title: x\nissue: `1`\n").2, "a value cannot start with `` ` ``: put the value in quotes");
         assert_eq!(
             err("title: \"C:\\x\"\n").2,
