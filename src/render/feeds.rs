@@ -150,6 +150,11 @@ fn rfc3339(d: &DateTime<FixedOffset>) -> String {
     d.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
+/// RFC 2822 with a two-digit day, as RSS readers expect: `Thu, 08 Jun 2023 06:14:00 +0800`.
+fn rfc2822(d: &DateTime<FixedOffset>) -> String {
+    d.format("%a, %d %b %Y %H:%M:%S %z").to_string()
+}
+
 fn atom(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
     let x = xml_escape;
     let mut s = String::with_capacity(4096 + items.iter().map(|i| i.content.len() * 5 / 4).sum::<usize>());
@@ -202,7 +207,7 @@ fn rss(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
     let _ = writeln!(s, "    <description>{}</description>", x(if ch.description.is_empty() { ch.title } else { ch.description }));
     let _ = writeln!(s, "    <language>{}</language>", x(ch.lang));
     let _ = writeln!(s, "    <atom:link href=\"{}rss.xml\" rel=\"self\" type=\"application/rss+xml\"/>", x(&ch.home));
-    let _ = writeln!(s, "    <lastBuildDate>{}</lastBuildDate>", ch.updated.to_rfc2822());
+    let _ = writeln!(s, "    <lastBuildDate>{}</lastBuildDate>", rfc2822(&ch.updated));
     s.push_str("    <generator>gen</generator>\n");
     for it in items {
         let e = it.entry;
@@ -210,7 +215,7 @@ fn rss(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
         let _ = writeln!(s, "      <title>{}</title>", x(&e.post.title));
         let _ = writeln!(s, "      <link>{}</link>", x(&e.permalink));
         let _ = writeln!(s, "      <guid isPermaLink=\"true\">{}</guid>", x(&e.permalink));
-        let _ = writeln!(s, "      <pubDate>{}</pubDate>", it.published.to_rfc2822());
+        let _ = writeln!(s, "      <pubDate>{}</pubDate>", rfc2822(&it.published));
         if !e.post.author.is_empty() {
             let _ = writeln!(s, "      <dc:creator>{}</dc:creator>", x(&e.post.author));
         }
