@@ -114,13 +114,23 @@ impl Site {
         for group in by_key.values_mut() {
             group.sort_by_key(|i| lang_rank(&entries[*i].post.lang));
             for &i in group.iter() {
-                if let Some(&j) = group.iter().find(|&&j| j != i && entries[j].post.lang == entries[i].post.lang) {
-                    errors.push(Error::file(
-                        &entries[i].post.path,
+                // Reported once per pair: on the file whose `lang:` caused it, else on the later file.
+                let (a, explicit) = (&entries[i].post, entries[i].post.key_lines.contains_key("lang"));
+                let clash = group.iter().find(|&&j| {
+                    let b = &entries[j].post;
+                    let b_explicit = b.key_lines.contains_key("lang");
+                    j != i && b.lang == a.lang && (explicit, &a.content_path) > (b_explicit, &b.content_path)
+                });
+                if let Some(&j) = clash {
+                    let line = if explicit { a.line_of("lang") } else { 0 };
+                    errors.push(Error::new(
+                        &a.path,
+                        line,
+                        usize::from(line > 0),
                         format!(
                             "this file and {} are both the `{}` version of the same post",
                             crate::error::display_path(&entries[j].post.path),
-                            entries[i].post.lang
+                            a.lang
                         ),
                     ));
                 }
@@ -309,18 +319,22 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
     order.sort_by(|a, b| entries[*a].post.content_path.cmp(&entries[*b].post.content_path));
     for i in order {
         let e = &entries[i];
+        // Two versions of one post in one language are reported with the translations.
+        let same_post = |j: usize| entries[j].post.key == e.post.key;
         if let Some(&j) = paths.get(e.path.as_str()) {
-            errors.push(Error::new(
-                &e.post.path,
-                e.post.line_of("slug"),
-                1,
-                format!(
-                    "slug `{}` is already used by {}; both would be written to /{}",
-                    e.post.slug,
-                    key_location(&entries[j], "slug"),
-                    e.path
-                ),
-            ));
+            if !same_post(j) {
+                    errors.push(Error::new(
+                    &e.post.path,
+                    e.post.line_of("slug"),
+                    1,
+                    format!(
+                        "slug `{}` is already used by {}; both would be written to /{}",
+                        e.post.slug,
+                        key_location(&entries[j], "slug"),
+                        e.path
+                    ),
+                ));
+            }
         } else {
             paths.insert(&e.path, i);
         }
