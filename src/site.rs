@@ -232,13 +232,15 @@ impl Site {
                 if let Some(j) = resolve_target(&link.target, &e.post.lang) {
                     if !rendered[j].ids.contains(&link.anchor) {
                         let hint = crate::error::did_you_mean(&link.anchor, rendered[j].ids.iter().map(String::as_str));
-                        errors.push(Error::new(
-                            &e.post.path,
-                            link.line + offset,
-                            link.col,
-                            format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor),
-                        )
-                        .with_source(&body_text(e)));
+                        errors.push(
+                            Error::new(
+                                &e.post.path,
+                                link.line + offset,
+                                link.col,
+                                format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor),
+                            )
+                            .with_source(&body_text(e)),
+                        );
                     }
                 }
             }
@@ -323,16 +325,11 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
         let same_post = |j: usize| entries[j].post.key == e.post.key;
         if let Some(&j) = paths.get(e.path.as_str()) {
             if !same_post(j) {
-                    errors.push(Error::new(
+                errors.push(Error::new(
                     &e.post.path,
                     e.post.line_of("slug"),
                     1,
-                    format!(
-                        "slug `{}` is already used by {}; both would be written to /{}",
-                        e.post.slug,
-                        key_location(&entries[j], "slug"),
-                        e.path
-                    ),
+                    format!("slug `{}` is already used by {}; both would be written to /{}", e.post.slug, key_location(&entries[j], "slug"), e.path),
                 ));
             }
         } else {
@@ -344,10 +341,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
                     &e.post.path,
                     e.post.line_of("issue"),
                     1,
-                    format!(
-                        "issue {n} is already used by {} (issue numbers are unique per language)",
-                        key_location(&entries[j], "issue")
-                    ),
+                    format!("issue {n} is already used by {} (issue numbers are unique per language)", key_location(&entries[j], "issue")),
                 ));
             } else {
                 issues.insert((&e.post.lang, n), i);
