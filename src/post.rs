@@ -52,6 +52,8 @@ pub struct Post {
     pub body_line: usize,
     /// 1-based line of each front matter key, for later errors (`related`, `issue`).
     pub key_lines: BTreeMap<String, usize>,
+    /// The YAML between the `---` lines, for excerpts under those later errors.
+    pub front_matter: String,
 }
 
 impl Post {
@@ -182,6 +184,7 @@ impl Post {
             body,
             body_line,
             key_lines,
+            front_matter: split.yaml.to_string(),
         })
     }
 

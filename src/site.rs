@@ -154,12 +154,10 @@ impl Site {
             for r in &e.post.related {
                 match by_slug.get(&(e.post.lang.clone(), r.clone())).or_else(|| slug_any.get(r)) {
                     Some(&j) if j != i => related[i].push(j),
-                    Some(_) => {
-                        errors.push(Error::new(&e.post.path, e.post.line_of("related"), 1, format!("`related` lists this post itself (`{r}`)")))
-                    }
+                    Some(_) => errors.push(key_error(e, "related", r, format!("`related` lists this post itself (`{r}`)"))),
                     None => {
                         let hint = crate::error::did_you_mean(r, slug_any.keys().map(String::as_str));
-                        errors.push(Error::new(&e.post.path, e.post.line_of("related"), 1, format!("`related`: no post has the slug `{r}`{hint}")));
+                        errors.push(key_error(e, "related", r, format!("`related`: no post has the slug `{r}`{hint}")));
                     }
                 }
             }
@@ -282,9 +280,20 @@ pub fn original_lang<'a>(config: &'a Config, lang: &str) -> &'a str {
 
 /// The file text reconstructed from the post, for excerpts under errors.
 fn body_text(e: &Entry) -> String {
-    let mut s = "\n".repeat(e.post.body_line - 1);
+    let fm = format!("---\n{}---\n", e.post.front_matter);
+    // The lines before the body, exactly: the front matter when it accounts for them.
+    let mut s = if fm.matches('\n').count() == e.post.body_line - 1 { fm } else { "\n".repeat(e.post.body_line - 1) };
     s.push_str(&e.post.body);
     s
+}
+
+/// An error at the front matter `key` of `e`, with the caret under `needle` when it is on that line.
+fn key_error(e: &Entry, key: &str, needle: &str, message: String) -> Error {
+    let line = e.post.line_of(key);
+    let text = body_text(e);
+    let find = |l: &str| l.find(':').and_then(|c| l[c..].find(needle).map(|i| l[..c + i].chars().count() + 1));
+    let col = text.lines().nth(line - 1).and_then(find).unwrap_or(1);
+    Error::new(&e.post.path, line, col, message).with_source(&text)
 }
 
 /// "did you mean" for a content path, judged by the file name: every path shares
@@ -325,22 +334,24 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
         let same_post = |j: usize| entries[j].post.key == e.post.key;
         if let Some(&j) = paths.get(e.path.as_str()) {
             if !same_post(j) {
-                errors.push(Error::new(
-                    &e.post.path,
-                    e.post.line_of("slug"),
-                    1,
-                    format!("slug `{}` is already used by {}; both would be written to /{}", e.post.slug, key_location(&entries[j], "slug"), e.path),
-                ));
+                let message =
+                    format!("slug `{}` is already used by {}; both would be written to /{}", e.post.slug, key_location(&entries[j], "slug"), e.path);
+                // A slug made from the file name has no line to point at.
+                errors.push(if e.post.key_lines.contains_key("slug") {
+                    key_error(e, "slug", &e.post.slug, message)
+                } else {
+                    Error::file(&e.post.path, message)
+                });
             }
         } else {
             paths.insert(&e.path, i);
         }
         if let Some(n) = e.post.issue {
             if let Some(&j) = issues.get(&(e.post.lang.as_str(), n)) {
-                errors.push(Error::new(
-                    &e.post.path,
-                    e.post.line_of("issue"),
-                    1,
+                errors.push(key_error(
+                    e,
+                    "issue",
+                    &n.to_string(),
                     format!("issue {n} is already used by {} (issue numbers are unique per language)", key_location(&entries[j], "issue")),
                 ));
             } else {
