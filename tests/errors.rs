@@ -93,11 +93,8 @@ fn run_case(case: &str) -> (i32, String) {
     let status = out.status.code().unwrap_or(-1);
 
     assert_eq!(snapshot_tree(&public), before, "{case}: public/ changed although the build failed:\n{stderr}");
-    let leftovers: Vec<String> = fs::read_dir(&site)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public"))
-        .collect();
+    let leftovers: Vec<String> =
+        fs::read_dir(&site).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(".public")).collect();
     assert!(leftovers.is_empty(), "{case}: temporary folders left behind: {leftovers:?}");
     assert!(out.stdout.is_empty() || !String::from_utf8_lossy(&out.stdout).contains("Built"), "{case}: claims success");
     (status, stderr)
