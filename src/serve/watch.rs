@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// How long the watcher waits for a burst of events (an editor's temp file,
 /// rename and delete) to settle before reporting it as one change.
-pub const DEBOUNCE: Duration = Duration::from_millis(30);
+pub const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// What kind of source changed; the order is from cheapest to dearest rebuild.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
