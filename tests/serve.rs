@@ -758,3 +758,20 @@ mod cdp {
         }
     }
 }
+
+#[test]
+fn keeps_serving_when_content_is_removed_and_restored() {
+    let (_dir, site) = copy_site();
+    let server = Server::start(&site);
+    let events = server.events();
+    std::fs::remove_dir_all(site.join("content")).unwrap();
+    events.expect(&["reload", "errors"]);
+    assert!(matches!(server.get("/letter/").status, 200 | 404), "still serving");
+    copy_dir(&fixture().join("content"), &site.join("content"));
+    events.expect(&["reload"]);
+    assert!(server.get("/letter/posts/hello/").text().contains("原始版本"));
+    // The new content/ folder is watched too.
+    std::fs::write(site.join(HELLO), hello_post("重新建立之后的修改。")).unwrap();
+    events.expect(&["reload"]);
+    assert!(server.get("/letter/posts/hello/").text().contains("重新建立之后的修改"), "{}", server.output());
+}
