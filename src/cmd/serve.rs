@@ -196,17 +196,18 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
         let outcome = shared.publish(result, preview.base_path());
         let took = ms(started);
         let pages = match shared.listeners() {
-            1 => "1 page".to_string(),
-            n => format!("{n} pages"),
+            0 => "no page open".to_string(),
+            1 => "1 page open".to_string(),
+            n => format!("{n} pages open"),
         };
         match outcome {
             Outcome::Unchanged => println!("  rebuilt in {took}: the output did not change"),
-            Outcome::Reload(files) => println!("  rebuilt in {took}: {} changed; reloading {pages}", files_count(files.len())),
-            Outcome::Css(files) => println!("  rebuilt in {took}: {} changed; stylesheets swapped in {pages}", files_count(files.len())),
-            Outcome::Cleared => println!("  rebuilt in {took}: fixed; the output is as it was before the error"),
+            Outcome::Reload(files) => println!("  rebuilt in {took}: {} changed; reload sent ({pages})", files_count(files.len())),
+            Outcome::Css(files) => println!("  rebuilt in {took}: {} changed; stylesheets swapped ({pages})", files_count(files.len())),
+            Outcome::Cleared => println!("  rebuilt in {took}: fixed; the output is as it was before the error ({pages})"),
             Outcome::Failed => {
                 super::report(&errors.unwrap_or_default(), "rebuild");
-                eprintln!("  after {took}; still serving the last good site; errors shown in {pages}");
+                eprintln!("  after {took}; still serving the last good site; the error is shown in the browser ({pages})");
             }
         }
     }
