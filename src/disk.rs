@@ -81,8 +81,17 @@ fn read_tree(root: &Path, dir: &str, errors: &mut Vec<Error>) -> BTreeMap<String
 }
 
 fn is_ignored(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
-    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".tmp")
+    is_ignored_name(&name.to_string_lossy())
+}
+
+/// Names of files that editors and tools write beside the real ones (hidden
+/// files, `x~`, `#x#`, `.swp`, Vim's `4913`): never sources, never watched.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
+        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".orig"].iter().any(|ext| name.ends_with(ext))
 }
 
 /// Write `output` into `out_dir`, replacing it whole. Returns the number of files.

@@ -37,7 +37,7 @@ pub fn detect_change_kind(root: &Path, path: &Path) -> Option<ChangeKind> {
             _ => None,
         })
         .collect::<Option<_>>()?;
-    if parts.iter().any(|p| is_ignored_name(p)) {
+    if parts.iter().any(|p| crate::disk::is_ignored_name(p)) {
         return None;
     }
     match parts.as_slice() {
@@ -50,15 +50,6 @@ pub fn detect_change_kind(root: &Path, path: &Path) -> Option<ChangeKind> {
         ["themes"] => Some(ChangeKind::Template),
         _ => None,
     }
-}
-
-/// Names of files that editors and tools write beside the real ones.
-pub fn is_ignored_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || (name.starts_with('#') && name.ends_with('#'))
-        || name == "4913"
-        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".orig"].iter().any(|ext| name.ends_with(ext))
 }
 
 /// The changed paths that matter, relative to `root`, sorted and without
