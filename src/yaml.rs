@@ -170,7 +170,14 @@ fn author_message(raw: &str) -> String {
             if let Some((found, expected)) = rest.rsplit_once(", expected ") {
                 let subject = prefix.trim_end().trim_end_matches(':');
                 let subject = if subject.is_empty() { "the YAML".to_string() } else { subject.to_string() };
-                return format!("{subject} must be {}, not {}", expected_words(expected), found_words(found));
+                let (expected, found) = (expected_words(expected), found_words(found));
+                // `title: [Update] …` is the usual way to write a list by accident.
+                let hint = if expected == "text" && (found == "a list" || found == "a map") {
+                    " (text that starts with `[` or `{` must be in quotes: `key: \"[…] …\"`)"
+                } else {
+                    ""
+                };
+                return format!("{subject} must be {expected}, not {found}{hint}");
             }
         }
     }
@@ -323,7 +330,10 @@ mod tests {
     #[test]
     fn types_in_author_words() {
         assert_eq!(err("title: x\ntags: 5\n").2, "`tags` must be a list (`[a, b]`, or one `- item` per line), not the number 5");
-        assert_eq!(err("title: [1, 2]\n").2, "`title` must be text, not a list");
+        assert_eq!(
+            err("title: [1, 2]\n").2,
+            "`title` must be text, not a list (text that starts with `[` or `{` must be in quotes: `key: \"[…] …\"`)"
+        );
         assert_eq!(err("title: x\nissue: \"x\"\n"), (2, 8, "`issue` must be a whole number from 0 to 4294967295, not the text \"x\"".into()));
         assert_eq!(err("title: x\ndraft: maybe\n").2, "`draft` must be `true` or `false`, not the text \"maybe\"");
         assert_eq!(err("- a\n").2, "the YAML must be a map (`key: value` lines), not a list");
