@@ -55,6 +55,8 @@ impl<'s> Views<'s> {
             json!({"title": t.post.title, "url": t.url, "permalink": t.permalink, "lang": t.post.lang, "date": t.post.date.map(|d| d.to_rfc3339())})
         };
         let extra = json!({
+            // Every tag here; cards carry only the first few.
+            "tags": tag_values(site, p, p.tags.len()),
             "content": e.rendered.html,
             "updated": p.updated.map(|d| d.to_rfc3339()),
             "credits": p.credits,
@@ -123,6 +125,23 @@ impl<'s> Views<'s> {
 }
 
 /// The card of entry `i`.
+/// Tags a card carries. Every tag page shows the card of each of its posts, so
+/// a post with N tags on N tag pages would otherwise cost N² (10,000 tags on one
+/// post took 23 GB); the post's own page lists them all.
+pub const CARD_TAGS: usize = 20;
+
+/// The first `n` tags of `p` with their URLs.
+fn tag_values(site: &Site, p: &crate::post::Post, n: usize) -> Vec<Value> {
+    p.tags
+        .iter()
+        .take(n)
+        .map(|t| {
+            let s = slug::tag_slug(t);
+            json!({"name": t, "slug": s, "url": format!("{}{}tags/{}/", site.config.base_path, site.config.lang_prefix(&p.lang), slug::encode_segment(&s))})
+        })
+        .collect()
+}
+
 fn card(site: &Site, i: usize) -> Value {
     let e = &site.entries[i];
     let p = &e.post;
@@ -130,14 +149,7 @@ fn card(site: &Site, i: usize) -> Value {
         Some(s) => s.clone(),
         None => crate::markdown::cjk::cut_summary(&e.rendered.summary, 160),
     };
-    let tags: Vec<Value> = p
-        .tags
-        .iter()
-        .map(|t| {
-            let s = slug::tag_slug(t);
-            json!({"name": t, "slug": s, "url": format!("{}{}tags/{}/", site.config.base_path, site.config.lang_prefix(&p.lang), slug::encode_segment(&s))})
-        })
-        .collect();
+    let tags = tag_values(site, p, CARD_TAGS);
     json!({
         "title": p.title,
         "slug": p.slug,
@@ -151,6 +163,7 @@ fn card(site: &Site, i: usize) -> Value {
         "location": p.location,
         "issue": p.issue,
         "tags": tags,
+        "tags_more": p.tags.len().saturating_sub(CARD_TAGS),
         "summary": summary,
         "cover": p.cover,
         "draft": p.draft,
