@@ -367,25 +367,36 @@ fn search_index_size_at_ten_thousand_posts() {
     let started = std::time::Instant::now();
     let built = build_at(dir.path());
     let elapsed = started.elapsed();
-    let mut total = 0;
-    let mut largest = ("", 0);
-    for (path, bytes) in built.output.files.iter().filter(|(p, _)| p.contains("search/") && p.ends_with(".json")) {
-        total += bytes.len();
-        if bytes.len() > largest.1 {
-            largest = (path.as_str(), bytes.len());
-        }
-    }
+    let search: Vec<(&String, usize)> =
+        built.output.files.iter().filter(|(p, _)| p.contains("search/") && p.ends_with(".json")).map(|(p, b)| (p, b.len())).collect();
+    let sum = |part: &str| search.iter().filter(|(p, _)| p.contains(part)).map(|(_, n)| n).sum::<usize>() as f64 / 1048576.0;
+    let largest = search.iter().filter(|(p, _)| p.contains("shard-")).max_by_key(|(_, n)| *n).map(|(p, n)| (p.as_str(), *n)).unwrap_or(("", 0));
+    let largest_docs = search.iter().filter(|(p, _)| p.contains("docs-")).map(|(_, n)| *n).max().unwrap_or(0);
     let pages: usize = built.output.files.iter().filter(|(p, _)| p.ends_with(".html")).map(|(_, b)| b.len()).sum();
     eprintln!(
-        "10,000 posts: build {elapsed:.2?}; search files {} totalling {:.1} MiB (HTML pages {:.1} MiB); largest {} at {} KiB; index.json {} bytes",
-        built.output.files.keys().filter(|p| p.contains("search/")).count(),
-        total as f64 / 1048576.0,
-        pages as f64 / 1048576.0,
+        "10,000 posts: build {elapsed:.2?}; {} search files: shards {:.1} MiB (largest {} at {} KiB), docs {:.1} MiB (largest {} KiB); HTML pages {:.1} MiB",
+        search.len(),
+        sum("shard-"),
         largest.0,
         largest.1 / 1024,
-        built.output.files["search/index.json"].len()
+        sum("docs-"),
+        largest_docs / 1024,
+        pages as f64 / 1048576.0,
     );
     assert!(largest.1 < 1024 * 1024, "no single search file over 1 MiB");
+    let started = std::time::Instant::now();
+    let index = gen_site::render::search::SearchIndex::build(&built.site, "zh");
+    let indexed = started.elapsed();
+    let files = index.files();
+    eprintln!("search index of zh: built in {indexed:.2?}, written in {:.2?} ({} files)", started.elapsed() - indexed, files.len());
+    // What the search index and the email edition cost at this size.
+    for (what, edit) in [("search off", ("search", "search: false\n")), ("email on", ("email", "email: true\n"))] {
+        let started = std::time::Instant::now();
+        let b = build_with_config(dir.path(), |c| {
+            format!("{}{}", c.lines().filter(|l| !l.starts_with(edit.0)).collect::<Vec<_>>().join("\n") + "\n", edit.1)
+        });
+        eprintln!("{what}: build {:.2?}, {} files", started.elapsed(), b.output.files.len());
+    }
 }
 
 // ---------------------------------------------------------------- email

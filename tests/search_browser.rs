@@ -22,6 +22,7 @@ fn search_finds_chinese_and_english_posts() {
     assert!(dom.contains("href=\"/letter/posts/gpt-5-not-training/\""), "the sample post is not listed:\n{dom}");
     assert!(dom.contains("<mark>预训练</mark>"), "the match is not highlighted:\n{dom}");
     assert!(dom.contains("找到 1 篇文章") || dom.contains("找到 2 篇文章"), "no result count:\n{dom}");
+    assert!(dom.contains("id=\"search-more\" hidden"), "fewer than ten results need no 'more' button:\n{dom}");
 
     let dom = dump("/letter/en/search/?q=transl");
     assert!(dom.contains("href=\"/letter/en/posts/reader-mailbag/\""), "English prefix search failed:\n{dom}");

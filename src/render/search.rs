@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::markdown::cjk::is_cjk;
 use crate::output::Output;
 use crate::site::Site;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
@@ -32,9 +33,9 @@ pub const TITLE_WEIGHT: u32 = 10;
 /// Score of a token in a post's tags, per occurrence.
 pub const TAG_WEIGHT: u32 = 5;
 /// Characters of each post's text kept for result snippets.
-pub const TEXT_LIMIT: usize = 2000;
+pub const TEXT_LIMIT: usize = 1000;
 /// Posts per `docs-K.json`.
-pub const DOCS_PER_CHUNK: usize = 40;
+pub const DOCS_PER_CHUNK: usize = 10;
 /// Target size of one shard of the inverted index.
 const SHARD_BYTES: usize = 48 * 1024;
 const MAX_SHARDS: usize = 1024;
@@ -89,24 +90,54 @@ fn runs(text: &str) -> Vec<Run> {
 /// The tokens a text is indexed under, in text order (with repeats).
 pub fn index_tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for run in runs(text) {
-        match run {
-            Run::Word(w) => {
-                if w.chars().count() <= MAX_WORD {
-                    out.push(w);
-                }
+    for_each_index_token(text, |t| out.push(t.to_string()));
+    out
+}
+
+/// Call `f` with every index token of `text`, in order, without allocating per token.
+pub fn for_each_index_token(text: &str, mut f: impl FnMut(&str)) {
+    let mut word = String::new();
+    let mut words = 0usize;
+    let mut prev: Option<char> = None;
+    let mut pair = String::with_capacity(8);
+    let flush_word = |word: &mut String, words: &mut usize, f: &mut dyn FnMut(&str)| {
+        if !word.is_empty() {
+            if *words <= MAX_WORD {
+                f(word);
             }
-            Run::Cjk(cs) => {
-                for pair in cs.windows(2) {
-                    out.push(pair.iter().collect());
-                }
-                if let Some(last) = cs.last() {
-                    out.push(last.to_string());
-                }
+            word.clear();
+            *words = 0;
+        }
+    };
+    let end_run = |prev: &mut Option<char>, pair: &mut String, f: &mut dyn FnMut(&str)| {
+        if let Some(p) = prev.take() {
+            pair.clear();
+            pair.push(p);
+            f(pair);
+        }
+    };
+    for c in text.chars().map(fold) {
+        if is_cjk(c) {
+            flush_word(&mut word, &mut words, &mut f);
+            if let Some(p) = prev {
+                pair.clear();
+                pair.push(p);
+                pair.push(c);
+                f(&pair);
+            }
+            prev = Some(c);
+        } else {
+            end_run(&mut prev, &mut pair, &mut f);
+            if c.is_alphanumeric() {
+                word.extend(c.to_lowercase());
+                words += 1;
+            } else {
+                flush_word(&mut word, &mut words, &mut f);
             }
         }
     }
-    out
+    flush_word(&mut word, &mut words, &mut f);
+    end_run(&mut prev, &mut pair, &mut f);
 }
 
 /// One term of a query: a token, matched exactly or as a prefix.
@@ -183,38 +214,50 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
-    /// Index the posts of `lang`.
+    /// Index the posts of `lang`: token counts per post in parallel, merged
+    /// in post order a batch at a time (so memory stays near the index's size).
     pub fn build(site: &Site, lang: &str) -> SearchIndex {
-        let mut index = SearchIndex::default();
         let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
-        for (n, &i) in posts.iter().enumerate() {
-            let e = &site.entries[i];
-            let p = &e.post;
-            let text = collapse(&e.rendered.text);
-            let mut counts: HashMap<String, u32> = HashMap::new();
-            for t in index_tokens(&p.title) {
-                *counts.entry(t).or_default() += TITLE_WEIGHT;
-            }
-            for tag in &p.tags {
-                for t in index_tokens(tag) {
-                    *counts.entry(t).or_default() += TAG_WEIGHT;
+        let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut docs = Vec::with_capacity(posts.len());
+        for (b, batch) in posts.chunks(512).enumerate() {
+            let counted: Vec<(Vec<(String, u32)>, Doc)> = batch
+                .par_iter()
+                .map(|&i| {
+                    let e = &site.entries[i];
+                    let p = &e.post;
+                    let text = collapse(&e.rendered.text);
+                    let mut counts: HashMap<String, u32> = HashMap::new();
+                    let mut add = |t: &str, w: u32| match counts.get_mut(t) {
+                        Some(c) => *c += w,
+                        None => {
+                            counts.insert(t.to_string(), w);
+                        }
+                    };
+                    for_each_index_token(&p.title, |t| add(t, TITLE_WEIGHT));
+                    for tag in &p.tags {
+                        for_each_index_token(tag, |t| add(t, TAG_WEIGHT));
+                    }
+                    for_each_index_token(&text, |t| add(t, 1));
+                    let doc = Doc {
+                        url: e.url.clone(),
+                        title: p.title.clone(),
+                        date: p.date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+                        summary: super::feeds::summary(site, i),
+                        text: cut(&text, TEXT_LIMIT),
+                    };
+                    (counts.into_iter().collect(), doc)
+                })
+                .collect();
+            for (k, (counts, doc)) in counted.into_iter().enumerate() {
+                let n = (b * 512 + k) as u32;
+                for (t, c) in counts {
+                    postings.entry(t).or_default().push((n, c));
                 }
+                docs.push(doc);
             }
-            for t in index_tokens(&text) {
-                *counts.entry(t).or_default() += 1;
-            }
-            for (t, c) in counts {
-                index.postings.entry(t).or_default().push((n as u32, c));
-            }
-            index.docs.push(Doc {
-                url: e.url.clone(),
-                title: p.title.clone(),
-                date: p.date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-                summary: super::feeds::summary(site, i),
-                text: cut(&text, TEXT_LIMIT),
-            });
         }
-        index
+        SearchIndex { docs, postings: postings.into_iter().collect() }
     }
 
     /// The posts matching every term of `query`, best first: the reference
@@ -431,7 +474,7 @@ mod tests {
         let shards = meta["shards"].as_u64().unwrap() as usize;
         assert!(meta.get("index").is_none());
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-        assert!(names.contains(&"docs-4.json") && !names.contains(&"docs-5.json"), "{names:?}");
+        assert!(names.contains(&"docs-19.json") && !names.contains(&"docs-20.json"), "{names:?}");
         // Every token is in the shard its hash names, with delta-encoded posts.
         let mut found = 0;
         for k in 0..shards {

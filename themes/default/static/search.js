@@ -13,7 +13,8 @@
   var status = document.getElementById("search-status");
   var indexUrl = list.getAttribute("data-index");
   var dir = indexUrl.replace(/[^\/]*$/, "");
-  var MAX_RESULTS = 20;
+  var more = document.getElementById("search-more");
+  var PAGE = 10;
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var cache = {};
 
@@ -169,13 +170,26 @@
     return (start > 0 ? "…" : "") + before + after + (text.length > m.index + after.length ? "…" : "");
   }
 
+  // The current results, shown PAGE at a time: post texts are fetched only for those.
+  var current = null;
+
   function show(query, meta, hits) {
     list.textContent = "";
+    current = { meta: meta, hits: hits, shown: 0, re: termRegex(highlightTerms(query)) };
+    if (more) more.hidden = true;
     if (!query.trim()) { status.textContent = ""; return Promise.resolve(); }
     if (!hits.length) { status.textContent = list.getAttribute("data-no-results"); return Promise.resolve(); }
     status.textContent = list.getAttribute("data-found").replace("{n}", String(hits.length));
-    var re = termRegex(highlightTerms(query));
-    return Promise.all(hits.slice(0, MAX_RESULTS).map(function (h) { return docs(meta, h[0]); })).then(function (found) {
+    return showMore();
+  }
+
+  function showMore() {
+    var c = current;
+    var page = c.hits.slice(c.shown, c.shown + PAGE);
+    c.shown += page.length;
+    var re = c.re, meta = c.meta;
+    return Promise.all(page.map(function (h) { return docs(meta, h[0]); })).then(function (found) {
+      if (c !== current) return;
       found.forEach(function (d) {
         if (!d) return;
         var li = document.createElement("li");
@@ -201,7 +215,12 @@
         li.appendChild(p);
         list.appendChild(li);
       });
+      if (more) more.hidden = c.shown >= c.hits.length;
     });
+  }
+
+  if (more) {
+    more.addEventListener("click", function () { if (current) showMore(); });
   }
 
   var pending = 0;
