@@ -32,8 +32,8 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
             let lang = e.post.lang.as_str();
             let path = format!("{}email.html", e.path);
             let mut ctx = views.base_context(lang, &path, &[]);
+            // Every URL of the letter, the post's own included, is made absolute below.
             let mut page = views.full(i);
-            page["content"] = json!(absolutize(&e.rendered.html, &e.permalink));
             if let Some(c) = &e.post.cover {
                 page["cover"]["image"] = json!(cover_url(&c.image, &e.permalink));
             }
