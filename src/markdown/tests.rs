@@ -66,6 +66,24 @@ fn comments_with_notes() {
 }
 
 #[test]
+fn nested_comments_are_sanitized_once_and_keep_their_ids() {
+    let out = html(concat!(
+        "::: comments\n",
+        "::: comment {author=a}\n",
+        "top <script>alert(1)</script>\n\n",
+        "::: comment {author=b}\n",
+        "reply <img src=x onerror=alert(1)>\n\n",
+        "::: note\n<iframe src=\"https://evil.example\"></iframe> 注\n\n:::\n",
+        ":::\n",
+        ":::\n",
+        ":::\n",
+    ));
+    assert!(!out.contains("<script") && !out.contains("onerror") && !out.contains("<iframe"), "{out}");
+    assert!(out.contains("id=\"comment-1\"") && out.contains("id=\"comment-2\""), "{out}");
+    assert!(!out.contains("c-comment"), "{out}");
+}
+
+#[test]
 fn extra_comments_are_appended_or_create_a_section() {
     let out = render_with("::: comments\n::: comment {author=a}\nx\n:::\n:::\n\nafter\n", Some("<article class=\"comment\">late</article>\n")).html;
     assert!(out.contains("x</p>\n</div>\n</article>\n<article class=\"comment\">late</article>\n</section>"), "{out}");
