@@ -157,6 +157,10 @@ pub fn to_text(page_html: &str, page: &str) -> String {
                         w.block();
                         continue;
                     }
+                    "input" if attr("type") == Some("checkbox") => {
+                        w.text(if attr("checked").is_some() { "[x] " } else { "[ ] " });
+                        continue;
+                    }
                     "img" => {
                         let alt = attr("alt").unwrap_or_default().trim();
                         if !alt.is_empty() {
@@ -349,9 +353,9 @@ impl TextWriter {
             Action::Nothing => {}
             Action::Block => self.block(),
             Action::Prefix => {
+                // Items of a tight list follow each other; a paragraph inside one leaves a blank line.
                 self.flush();
                 self.prefixes.pop();
-                self.blank = self.blank || self.prefixes.is_empty();
             }
             Action::List => {
                 self.lists.pop();
@@ -402,7 +406,7 @@ mod tests {
     fn text_has_headings_paragraphs_lists_quotes_and_link_footnotes() {
         let html = "<html><head><title>T</title><style>p{}</style></head><body><div hidden>preheader</div>\
             <h1>标题</h1><p>第一段 <a href=\"https://x.org/\">链接</a> and\n<a href=\"https://x.org/\">again</a>.</p>\
-            <h2>Part</h2><ul><li>one</li><li><p>two</p></li></ul><ol start=\"3\"><li>three</li></ol>\
+            <h2>Part</h2><ul><li>one</li><li><p>two</p></li></ul><ul><li><input type=\"checkbox\" checked=\"\" disabled=\"\"/>\ndone</li><li><input type=\"checkbox\" disabled/> todo</li></ul><ol start=\"3\"><li>three</li></ol>\
             <blockquote><p>quoted</p><p>more</p></blockquote><pre><code>fn main() {\n    x();\n}\n</code></pre>\
             <p>See<sup class=\"footnote-ref\"><a href=\"https://e.com/letter/posts/p/email.html#fn-1\">1</a></sup> <a href=\"https://y.org/a\">https://y.org/a</a></p>\
             <p><img src=\"https://e.com/a.png\" alt=\"A cat\"><img src=\"https://e.com/b.png\" alt=\"\"></p>\
@@ -410,7 +414,7 @@ mod tests {
         let text = to_text(html, PAGE);
         assert_eq!(
             text,
-            "标题\n====\n\n第一段 链接 [1] and again [1].\n\nPart\n----\n\n- one\n\n- two\n\n3. three\n\n> quoted\n>\n> more\n\n    fn main() {\n        x();\n    }\n\nSee[^1] https://y.org/a\n\n[A cat] [2]\n\n1. Note\n\n[1] https://x.org/\n[2] https://e.com/a.png\n"
+            "标题\n====\n\n第一段 链接 [1] and again [1].\n\nPart\n----\n\n- one\n\n- two\n\n- [x] done\n- [ ] todo\n\n3. three\n\n> quoted\n>\n> more\n\n    fn main() {\n        x();\n    }\n\nSee[^1] https://y.org/a\n\n[A cat] [2]\n\n1. Note\n\n[1] https://x.org/\n[2] https://e.com/a.png\n"
         );
     }
 
