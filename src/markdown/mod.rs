@@ -378,21 +378,25 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     if let Some((open, n)) = marker {
                         iter.next();
                         iter.next(); // End(HtmlBlock)
-                        if open {
-                            stack.push(Frame { block: n, children: Vec::new() });
-                        } else if let Some(frame) = stack.pop() {
-                            let line = blocks[frame.block].line;
-                            let in_comment = |n: usize| blocks[n].name == "comment";
-                            let untrusted = in_comment(frame.block) || stack.iter().any(|f| in_comment(f.block));
-                            let children = if untrusted { sanitized(frame.children) } else { frame.children };
-                            let html = self.render_block(&blocks[frame.block], children);
-                            let parent = stack.last_mut().map_or(&mut root, |f| &mut f.children);
-                            parent.push(Child::Html(html, line));
-                        }
+                        self.marker(open, n, &mut stack, &mut root, blocks);
                         continue;
                     }
                 }
                 chunk_offset = offset;
+            } else if let (1, Some(Event::Start(Tag::HtmlBlock)), Event::Html(h)) = (depth, chunk.first(), &event) {
+                // A fence line right after the author's raw HTML (`<div>…</div>` then
+                // `:::`) is swallowed by the HTML block, which runs to a blank line:
+                // end the HTML block there, take the marker, and go on with the rest.
+                if let Some((open, n)) = blocks::parse_marker(h) {
+                    chunk.push(Event::End(TagEnd::HtmlBlock));
+                    let line = self.line_of(chunk_offset);
+                    let parent = stack.last_mut().map_or(&mut root, |f| &mut f.children);
+                    parent.push(Child::Markdown(std::mem::take(&mut chunk), line));
+                    self.marker(open, n, &mut stack, &mut root, blocks);
+                    chunk.push(Event::Start(Tag::HtmlBlock));
+                    chunk_offset = offset;
+                    continue;
+                }
             }
             match &event {
                 Event::Start(_) => depth += 1,
@@ -402,8 +406,12 @@ impl<'a, 'c> Renderer<'a, 'c> {
             chunk.push(event);
             if depth == 0 {
                 let line = self.line_of(chunk_offset);
-                let parent = stack.last_mut().map_or(&mut root, |f| &mut f.children);
-                parent.push(Child::Markdown(std::mem::take(&mut chunk), line));
+                let chunk = std::mem::take(&mut chunk);
+                // The empty rest of an HTML block split at a marker is not a piece.
+                if !matches!(chunk.as_slice(), [Event::Start(Tag::HtmlBlock), Event::End(TagEnd::HtmlBlock)]) {
+                    let parent = stack.last_mut().map_or(&mut root, |f| &mut f.children);
+                    parent.push(Child::Markdown(chunk, line));
+                }
             }
         }
         for frame in stack {
@@ -423,6 +431,21 @@ impl<'a, 'c> Renderer<'a, 'c> {
         self.out.html = html;
         self.out.words = WordCount::of(&self.out.text);
         self.out
+    }
+
+    /// An opening marker starts a block; a closing one renders it into its parent.
+    fn marker(&mut self, open: bool, n: usize, stack: &mut Vec<Frame<'a>>, root: &mut Vec<Child<'a>>, blocks: &[Block]) {
+        if open {
+            stack.push(Frame { block: n, children: Vec::new() });
+        } else if let Some(frame) = stack.pop() {
+            let line = blocks[frame.block].line;
+            let in_comment = |n: usize| blocks[n].name == "comment";
+            let untrusted = in_comment(frame.block) || stack.iter().any(|f| in_comment(f.block));
+            let children = if untrusted { sanitized(frame.children) } else { frame.children };
+            let html = self.render_block(&blocks[frame.block], children);
+            let parent = stack.last_mut().map_or(root, |f| &mut f.children);
+            parent.push(Child::Html(html, line));
+        }
     }
 
     fn render_block(&mut self, block: &Block, children: Vec<Child<'a>>) -> String {

@@ -84,6 +84,14 @@ fn nested_comments_are_sanitized_once_and_keep_their_ids() {
 }
 
 #[test]
+fn raw_html_right_before_a_fence_does_not_swallow_it() {
+    let out = html("::: note\n<div class=\"x\">注</div>\n:::\n\n::: bilingual\n<p>Hi.</p>\n\n<p>你好。</p>\n:::\nafter\n");
+    assert!(out.contains("<aside class=\"note\"><span class=\"note-label\">笔者注</span>\n<div class=\"x\">注</div>\n</aside>"), "{out}");
+    assert!(out.contains("<div class=\"translation\" lang=\"zh\">\n<p>你好。</p>\n</div>"), "{out}");
+    assert!(!out.contains("gen:"), "{out}");
+}
+
+#[test]
 fn extra_comments_are_appended_or_create_a_section() {
     let out = render_with("::: comments\n::: comment {author=a}\nx\n:::\n:::\n\nafter\n", Some("<article class=\"comment\">late</article>\n")).html;
     assert!(out.contains("x</p>\n</div>\n</article>\n<article class=\"comment\">late</article>\n</section>"), "{out}");
