@@ -35,9 +35,8 @@ enum Command {
     },
     /// Start a new site: config.yaml and one bilingual sample post (the theme is built in).
     Init {
-        /// Folder of the new site (created if missing).
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// Folder of the new site (created if missing); default: --root, else the current folder.
+        dir: Option<PathBuf>,
     },
     /// Write a new post, content/posts/DATE-SLUG.md, with its front matter filled in.
     New {
@@ -69,7 +68,7 @@ fn main() {
     let code = match cli.command {
         Command::Build { drafts, base_url, output } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url }),
         Command::Check { drafts } => cmd::check::run(&cli.root, drafts),
-        Command::Init { dir } => cmd::init::run(&dir),
+        Command::Init { dir } => cmd::init::run(&dir.unwrap_or(cli.root)),
         Command::New { title, lang, issue } => cmd::new::run(&cmd::new::Args { root: cli.root, title, lang, issue }),
         Command::Serve { port, bind, open } => cmd::serve::run(&cmd::serve::Args { root: cli.root, port, bind, open }),
     };

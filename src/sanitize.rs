@@ -35,7 +35,36 @@ fn builder() -> &'static ammonia::Builder<'static> {
 
 /// Sanitize an HTML fragment written by someone who is not the author.
 pub fn clean(html: &str) -> String {
-    builder().clean(html).to_string()
+    complete_images(&builder().clean(html).to_string())
+}
+
+/// Images whose `src` the sanitizer removed are dropped; the others get an
+/// empty `alt` when they have none (valid HTML, and screen readers skip them).
+/// `html` is ammonia's output: tags well formed, attribute values quoted.
+fn complete_images(html: &str) -> String {
+    if !html.contains("<img") {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<img") {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &rest[i..i + end + 1];
+        if tag.contains(" src=\"") {
+            if tag.contains(" alt=\"") {
+                out.push_str(tag);
+            } else {
+                out.push_str(&format!("<img alt=\"\"{}", &tag[4..]));
+            }
+        }
+        rest = &rest[i + end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -87,6 +116,13 @@ mod tests {
             assert!(!out.contains("<style"), "{payload} -> {out}");
             assert!(!out.contains(" on"), "{payload} -> {out}");
         }
+    }
+
+    #[test]
+    fn images_without_a_safe_source_are_dropped() {
+        assert_eq!(clean("a<img src=x>b"), "ab");
+        assert_eq!(clean("<img src=\"https://e.com/a.png\">"), "<img alt=\"\" src=\"https://e.com/a.png\">");
+        assert_eq!(clean("<img src=\"https://e.com/a.png\" alt=\"cat\">"), "<img src=\"https://e.com/a.png\" alt=\"cat\">");
     }
 
     #[test]

@@ -15,15 +15,8 @@ pub fn repo() -> PathBuf {
 
 /// Build the site at `root` into `out` with the real binary; panics with stderr on failure.
 pub fn build_site(root: &Path, out: &Path, extra: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_gen"))
-        .arg("build")
-        .arg("--root")
-        .arg(root)
-        .arg("--output")
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("run gen");
+    let status =
+        Command::new(env!("CARGO_BIN_EXE_gen")).arg("build").arg("--root").arg(root).arg("--output").arg(out).args(extra).output().expect("run gen");
     assert!(status.status.success(), "gen build failed:\n{}", String::from_utf8_lossy(&status.stderr));
 }
 
