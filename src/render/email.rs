@@ -50,9 +50,15 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
             let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
             let page_html = with_alt_text(&absolutize(&rendered, &e.permalink));
             let text = to_text(&page_html, &e.permalink);
-            let inlined = inliner
-                .inline(&page_html)
-                .map_err(|err| Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}")))?;
+            // css-inline serializes recursively: a letter nested deeper than this (a
+            // post of 20,000 nested quotes overflowed the stack) keeps its <style> instead.
+            let inlined = if nesting_depth(&page_html) > MAX_INLINE_DEPTH {
+                page_html
+            } else {
+                inliner.inline(&page_html).map_err(|err| {
+                    Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}"))
+                })?
+            };
             Ok((e.path.clone(), inlined, text))
         })
         .collect();
@@ -65,6 +71,26 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
             Err(e) => errors.push(e),
         }
     }
+}
+
+/// Deepest element nesting css-inline is given; real letters stay under 50.
+const MAX_INLINE_DEPTH: usize = 1_000;
+
+/// An upper bound of how deeply the elements of `page` nest.
+fn nesting_depth(page: &str) -> usize {
+    const VOID: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+    let (mut depth, mut max) = (0usize, 0usize);
+    for t in html::tokenize(page) {
+        match t {
+            Token::Start { name, self_closing: false, .. } if !VOID.contains(&name.as_str()) => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            Token::End { .. } => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Give every `<img>` an `alt` attribute (empty when the author wrote none).
@@ -416,6 +442,12 @@ mod tests {
             text,
             "标题\n====\n\n第一段 链接 [1] and again [1].\n\nPart\n----\n\n- one\n\n- two\n\n- [x] done\n- [ ] todo\n\n3. three\n\n> quoted\n>\n> more\n\n    fn main() {\n        x();\n    }\n\nSee[^1] https://y.org/a\n\n[A cat] [2]\n\n1. Note\n\n[1] https://x.org/\n[2] https://e.com/a.png\n"
         );
+    }
+
+    #[test]
+    fn nesting_depth_counts_elements_not_void_tags() {
+        assert_eq!(nesting_depth("<html><body><p>a<br>b<img src=x></p><hr/><div><div></div></div></body></html>"), 4);
+        assert_eq!(nesting_depth(&"<blockquote>".repeat(5000)), 5000);
     }
 
     #[test]
