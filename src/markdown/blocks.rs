@@ -50,8 +50,9 @@ pub fn close_marker(n: usize) -> String {
 }
 
 /// Parse a marker back: `(true, n)` for an opening, `(false, n)` for a closing.
+/// Markers stand at the start of their line; the author's own are neutralized by [`scan`].
 pub fn parse_marker(html: &str) -> Option<(bool, usize)> {
-    let inner = html.trim().strip_prefix("<!--gen:")?.strip_suffix("-->")?;
+    let inner = html.trim_end().strip_prefix("<!--gen:")?.strip_suffix("-->")?;
     let (kind, n) = inner.split_once(':')?;
     let n = n.parse().ok()?;
     match kind {
@@ -93,7 +94,14 @@ pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
         }
         let colons = trimmed.bytes().take_while(|b| *b == b':').count();
         if indent >= 4 || colons < 3 {
-            out.push_str(raw);
+            // An HTML comment that looks like a marker would open or close a block.
+            match raw.strip_prefix("<!--gen:") {
+                Some(rest) => {
+                    out.push_str("<!-- gen:");
+                    out.push_str(rest);
+                }
+                None => out.push_str(raw),
+            }
             continue;
         }
         let rest = trimmed[colons..].trim();
@@ -320,6 +328,13 @@ mod tests {
         let s = scan("::: {.postscript #ps} :::\nx\n:::\n").unwrap();
         assert_eq!(s.blocks[0].name, "postscript");
         assert_eq!(s.blocks[0].id.as_deref(), Some("ps"));
+    }
+
+    #[test]
+    fn markers_written_by_the_author_are_not_markers() {
+        let s = scan("<!--gen:open:7-->\n\n<!--gen:close:0-->\n::: note\nx\n:::\n").unwrap();
+        assert_eq!(s.markdown, "<!-- gen:open:7-->\n\n<!-- gen:close:0-->\n<!--gen:open:0-->\nx\n<!--gen:close:0-->\n");
+        assert_eq!(parse_marker("  <!--gen:open:0-->"), None);
     }
 
     #[test]

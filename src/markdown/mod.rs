@@ -435,7 +435,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
 
     /// An opening marker starts a block; a closing one renders it into its parent.
     fn marker(&mut self, open: bool, n: usize, stack: &mut Vec<Frame<'a>>, root: &mut Vec<Child<'a>>, blocks: &[Block]) {
-        if open {
+        if n >= blocks.len() {
+            // Not one of ours (scan neutralizes look-alikes); never index past the blocks.
+        } else if open {
             stack.push(Frame { block: n, children: Vec::new() });
         } else if let Some(frame) = stack.pop() {
             let line = blocks[frame.block].line;
