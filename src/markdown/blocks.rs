@@ -22,6 +22,8 @@ pub struct Block {
     pub id: Option<String>,
     pub classes: Vec<String>,
     pub line: usize,
+    /// 1-based line of its closing fence (0 until it is found).
+    pub close_line: usize,
 }
 
 /// A problem with a fence; `line` and `col` are 1-based within the body.
@@ -107,7 +109,10 @@ pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
         let rest = trimmed[colons..].trim();
         if rest.is_empty() {
             match stack.pop() {
-                Some(Some(n)) => out.push_str(&close_marker(n)),
+                Some(Some(n)) => {
+                    blocks[n].close_line = lineno;
+                    out.push_str(&close_marker(n));
+                }
                 Some(None) => out.push_str(line),
                 None => {
                     errors.push(FenceError { line: lineno, col: indent + 1, message: "closing `:::` without an open block".into() });
@@ -173,7 +178,7 @@ fn parse_open(text: &str) -> Result<Block, String> {
         Some(i) => (text[..i].trim(), Some(&text[i..])),
         None => (text.trim(), None),
     };
-    let mut block = Block { name: name.to_string(), attrs: BTreeMap::new(), id: None, classes: Vec::new(), line: 0 };
+    let mut block = Block { name: name.to_string(), attrs: BTreeMap::new(), id: None, classes: Vec::new(), line: 0, close_line: 0 };
     if let Some(attr_text) = attr_text {
         let inner = attr_text
             .strip_prefix('{')
@@ -287,7 +292,7 @@ mod tests {
         assert_eq!(s.markdown, "a\n<!--gen:open:0-->\nx\n\ny\n<!--gen:close:0-->\nb");
         assert_eq!(s.blocks[0].name, "bilingual");
         assert_eq!(s.blocks[0].attrs["source"], "en");
-        assert_eq!(s.blocks[0].line, 2);
+        assert_eq!((s.blocks[0].line, s.blocks[0].close_line), (2, 6));
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub fn render(body: &str, cx: &Context<'_>) -> Rendered {
         }
     };
     let mut r = Renderer::new(&scanned.markdown, cx);
+    r.untrusted = comment_ranges(&scanned);
     let events: Vec<(Event<'_>, usize)> = Parser::new_ext(&scanned.markdown, OPTIONS).into_offset_iter().map(|(e, range)| (e, range.start)).collect();
     let events = r.transform(events, true);
     r.assemble(events, &scanned.blocks)
@@ -104,6 +105,10 @@ struct Renderer<'a, 'c> {
     footnote_numbers: BTreeMap<String, usize>,
     footnote_refs: BTreeMap<String, usize>,
     footnote_defs: Vec<(String, Vec<Event<'a>>)>,
+    /// Lines of `comment` blocks: reader text, sanitized wherever it ends up.
+    untrusted: Vec<std::ops::RangeInclusive<usize>>,
+    /// Labels of footnotes defined inside a comment.
+    untrusted_footnotes: BTreeSet<String>,
     comment_count: usize,
     comments_sections: usize,
     summary_done: bool,
@@ -123,6 +128,8 @@ impl<'a, 'c> Renderer<'a, 'c> {
             footnote_numbers: BTreeMap::new(),
             footnote_refs: BTreeMap::new(),
             footnote_defs: Vec::new(),
+            untrusted: Vec::new(),
+            untrusted_footnotes: BTreeSet::new(),
             comment_count: 0,
             comments_sections: 0,
             summary_done: false,
@@ -235,6 +242,11 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     )))]
                 }
                 Event::Start(Tag::FootnoteDefinition(label)) => {
+                    // Collected at the end of the post, outside the comment it was written in.
+                    let line = self.line_of(offset);
+                    if self.untrusted.iter().any(|r| r.contains(&line)) {
+                        self.untrusted_footnotes.insert(label.to_string());
+                    }
                     footnote = Some((label.to_string(), Vec::new(), 0));
                     continue;
                 }
@@ -584,6 +596,9 @@ impl<'a, 'c> Renderer<'a, 'c> {
             self.out.ids.insert(format!("fn-{n}"));
             let mut body = String::new();
             pulldown_cmark::html::push_html(&mut body, events.into_iter());
+            if self.untrusted_footnotes.contains(&label) {
+                body = sanitize::clean(&body);
+            }
             let body = match body.trim_end().strip_suffix("</p>") {
                 Some(b) => format!("{b}{back}</p>\n"),
                 None => format!("{body}{back}\n"),
@@ -592,6 +607,11 @@ impl<'a, 'c> Renderer<'a, 'c> {
         }
         html.push_str("</ol>\n</section>\n");
     }
+}
+
+/// Lines of `comment` blocks, fence to fence: reader text, sanitized wherever it ends up.
+fn comment_ranges(scanned: &blocks::Scanned) -> Vec<std::ops::RangeInclusive<usize>> {
+    scanned.blocks.iter().filter(|b| b.name == "comment").map(|b| b.line..=b.close_line).collect()
 }
 
 /// The Markdown pieces of a reader comment (and of blocks inside one) as
