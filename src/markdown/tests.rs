@@ -93,7 +93,9 @@ fn raw_html_right_before_a_fence_does_not_swallow_it() {
 
 #[test]
 fn footnotes_defined_in_a_comment_are_sanitized_where_they_land() {
-    let out = html("::: comments\n::: comment {author=a}\nx[^r]\n\n[^r]: <img src=x onerror=alert(1)><script>alert(1)</script>note\n:::\n:::\n\ny[^a]\n\n[^a]: <b class=\"mine\">author</b>\n");
+    let out = html(
+        "::: comments\n::: comment {author=a}\nx[^r]\n\n[^r]: <img src=x onerror=alert(1)><script>alert(1)</script>note\n:::\n:::\n\ny[^a]\n\n[^a]: <b class=\"mine\">author</b>\n",
+    );
     let notes = &out[out.find("<section class=\"footnotes\"").unwrap()..];
     assert!(!notes.contains("<script") && !notes.contains("onerror") && notes.contains("note"), "{notes}");
     assert!(notes.contains("<b class=\"mine\">author</b>"), "the author's own footnote keeps its HTML: {notes}");
