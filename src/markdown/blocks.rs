@@ -39,22 +39,33 @@ pub struct FenceError {
 pub struct Scanned {
     pub markdown: String,
     pub blocks: Vec<Block>,
+    /// How markers start: `<!--gen0:`, with the first number the body does not
+    /// contain, so no text of the author's (or a reader's) can pass for a marker.
+    pub prefix: String,
 }
 
-/// Marker text for the opening line of block `n`.
-pub fn open_marker(n: usize) -> String {
-    format!("<!--gen:open:{n}-->")
+impl Scanned {
+    /// Marker text for the opening line of block `n`.
+    pub fn open_marker(&self, n: usize) -> String {
+        format!("{}open:{n}-->", self.prefix)
+    }
+
+    /// Marker text for the closing line of block `n`.
+    pub fn close_marker(&self, n: usize) -> String {
+        format!("{}close:{n}-->", self.prefix)
+    }
+
+    /// Parse a marker line back: `(true, n)` for an opening, `(false, n)` for a closing.
+    pub fn parse_marker(&self, html: &str) -> Option<(bool, usize)> {
+        parse_marker(&self.prefix, html)
+    }
 }
 
-/// Marker text for the closing line of block `n`.
-pub fn close_marker(n: usize) -> String {
-    format!("<!--gen:close:{n}-->")
-}
-
-/// Parse a marker back: `(true, n)` for an opening, `(false, n)` for a closing.
-/// Markers stand at the start of their line; the author's own are neutralized by [`scan`].
-pub fn parse_marker(html: &str) -> Option<(bool, usize)> {
-    let inner = html.trim_end().strip_prefix("<!--gen:")?.strip_suffix("-->")?;
+fn parse_marker(prefix: &str, html: &str) -> Option<(bool, usize)> {
+    if prefix.is_empty() {
+        return None;
+    }
+    let inner = html.trim_end().strip_prefix(prefix)?.strip_suffix("-->")?;
     let (kind, n) = inner.split_once(':')?;
     let n = n.parse().ok()?;
     match kind {
@@ -66,6 +77,9 @@ pub fn parse_marker(html: &str) -> Option<(bool, usize)> {
 
 /// Find every fence in `body` and check that blocks are known, well formed and balanced.
 pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
+    let prefix = (0..).map(|k| format!("<!--gen{k}:")).find(|p| !body.contains(p.as_str())).unwrap_or_default();
+    let open_marker = |n: usize| format!("{prefix}open:{n}-->");
+    let close_marker = |n: usize| format!("{prefix}close:{n}-->");
     let mut out = String::with_capacity(body.len() + 64);
     let mut blocks: Vec<Block> = Vec::new();
     let mut errors = Vec::new();
@@ -96,14 +110,7 @@ pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
         }
         let colons = trimmed.bytes().take_while(|b| *b == b':').count();
         if indent >= 4 || colons < 3 {
-            // An HTML comment that looks like a marker would open or close a block.
-            match raw.strip_prefix("<!--gen:") {
-                Some(rest) => {
-                    out.push_str("<!-- gen:");
-                    out.push_str(rest);
-                }
-                None => out.push_str(raw),
-            }
+            out.push_str(raw);
             continue;
         }
         let rest = trimmed[colons..].trim();
@@ -147,7 +154,7 @@ pub fn scan(body: &str) -> Result<Scanned, Vec<FenceError>> {
         let b = &blocks[n];
         errors.push(FenceError { line: b.line, col: 1, message: format!("`{}` block is not closed: add a line `:::` after its content", b.name) });
     }
-    if errors.is_empty() { Ok(Scanned { markdown: out, blocks }) } else { Err(errors) }
+    if errors.is_empty() { Ok(Scanned { markdown: out, blocks, prefix }) } else { Err(errors) }
 }
 
 /// Opening code fence: three or more backticks or tildes.
@@ -289,7 +296,7 @@ mod tests {
     #[test]
     fn replaces_fences_with_markers() {
         let s = scan("a\n::: bilingual {source=en target=zh}\nx\n\ny\n:::\nb").unwrap();
-        assert_eq!(s.markdown, "a\n<!--gen:open:0-->\nx\n\ny\n<!--gen:close:0-->\nb");
+        assert_eq!(s.markdown, "a\n<!--gen0:open:0-->\nx\n\ny\n<!--gen0:close:0-->\nb");
         assert_eq!(s.blocks[0].name, "bilingual");
         assert_eq!(s.blocks[0].attrs["source"], "en");
         assert_eq!((s.blocks[0].line, s.blocks[0].close_line), (2, 6));
@@ -301,7 +308,7 @@ mod tests {
             scan("::: comments {source=Slashdot url=\"https://x/y?a=1\"}\n::: comment {author=Junta title=\"这让我 想起\"}\nhi\n:::\n:::\n").unwrap();
         assert_eq!(s.blocks[1].attrs["title"], "这让我 想起");
         assert_eq!(s.blocks[0].attrs["url"], "https://x/y?a=1");
-        assert!(s.markdown.contains("<!--gen:close:1-->\n<!--gen:close:0-->"));
+        assert!(s.markdown.contains("<!--gen0:close:1-->\n<!--gen0:close:0-->"));
     }
 
     #[test]
@@ -337,15 +344,20 @@ mod tests {
 
     #[test]
     fn markers_written_by_the_author_are_not_markers() {
-        let s = scan("<!--gen:open:7-->\n\n<!--gen:close:0-->\n::: note\nx\n:::\n").unwrap();
-        assert_eq!(s.markdown, "<!-- gen:open:7-->\n\n<!-- gen:close:0-->\n<!--gen:open:0-->\nx\n<!--gen:close:0-->\n");
-        assert_eq!(parse_marker("  <!--gen:open:0-->"), None);
+        let body = "<!--gen0:open:7-->\n```\n<!--gen1:close:0-->\n```\n::: note\nx\n:::\n";
+        let s = scan(body).unwrap();
+        assert_eq!(s.prefix, "<!--gen2:");
+        assert_eq!(s.markdown, "<!--gen0:open:7-->\n```\n<!--gen1:close:0-->\n```\n<!--gen2:open:0-->\nx\n<!--gen2:close:0-->\n");
+        assert_eq!(s.markdown.lines().filter_map(|l| s.parse_marker(l)).collect::<Vec<_>>(), [(true, 0), (false, 0)]);
+        assert_eq!(s.parse_marker("  <!--gen2:open:0-->"), None);
     }
 
     #[test]
     fn markers_round_trip() {
-        assert_eq!(parse_marker(&open_marker(12)), Some((true, 12)));
-        assert_eq!(parse_marker(&format!("{}\n", close_marker(3))), Some((false, 3)));
-        assert_eq!(parse_marker("<!-- x -->"), None);
+        let s = scan("").unwrap();
+        assert_eq!(s.parse_marker(&s.open_marker(12)), Some((true, 12)));
+        assert_eq!(s.parse_marker(&format!("{}\n", s.close_marker(3))), Some((false, 3)));
+        assert_eq!(s.parse_marker("<!-- x -->"), None);
+        assert_eq!(Scanned::default().parse_marker("<!--gen0:open:1-->"), None);
     }
 }

@@ -74,7 +74,10 @@ const OPTIONS: Options = Options::ENABLE_TABLES
 
 /// Render a post body.
 pub fn render(body: &str, cx: &Context<'_>) -> Rendered {
-    let scanned = match blocks::scan(body) {
+    // The scanner splits lines at `\n` only; CommonMark also at a lone `\r`. Posts
+    // are normalized when parsed; other callers get the same here.
+    let body = if body.contains('\r') { std::borrow::Cow::Owned(crate::post::normalize(body)) } else { std::borrow::Cow::Borrowed(body) };
+    let scanned = match blocks::scan(&body) {
         Ok(s) => s,
         Err(errors) => {
             return Rendered { errors: errors.into_iter().map(|e| (e.line, e.col, e.message)).collect(), ..Default::default() };
@@ -84,7 +87,7 @@ pub fn render(body: &str, cx: &Context<'_>) -> Rendered {
     r.untrusted = comment_ranges(&scanned);
     let events: Vec<(Event<'_>, usize)> = Parser::new_ext(&scanned.markdown, OPTIONS).into_offset_iter().map(|(e, range)| (e, range.start)).collect();
     let events = r.transform(events, true);
-    r.assemble(events, &scanned.blocks)
+    r.assemble(events, &scanned)
 }
 
 /// One top-level piece inside a block: Markdown events, or a nested block's HTML.
@@ -372,7 +375,8 @@ impl<'a, 'c> Renderer<'a, 'c> {
     }
 
     /// Group the events into the newsletter blocks and write the final HTML.
-    fn assemble(mut self, events: Vec<(Event<'a>, usize)>, blocks: &[Block]) -> Rendered {
+    fn assemble(mut self, events: Vec<(Event<'a>, usize)>, scanned: &blocks::Scanned) -> Rendered {
+        let blocks = scanned.blocks.as_slice();
         let mut root: Vec<Child<'a>> = Vec::new();
         let mut stack: Vec<Frame<'a>> = Vec::new();
         let mut depth = 0usize;
@@ -384,7 +388,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 if let Event::Start(Tag::HtmlBlock) = event {
                     // A marker is an HTML block of exactly one line.
                     let marker = match iter.peek() {
-                        Some((Event::Html(h), _)) => blocks::parse_marker(h),
+                        Some((Event::Html(h), _)) => scanned.parse_marker(h),
                         _ => None,
                     };
                     if let Some((open, n)) = marker {
@@ -399,7 +403,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 // A fence line right after the author's raw HTML (`<div>…</div>` then
                 // `:::`) is swallowed by the HTML block, which runs to a blank line:
                 // end the HTML block there, take the marker, and go on with the rest.
-                if let Some((open, n)) = blocks::parse_marker(h) {
+                if let Some((open, n)) = scanned.parse_marker(h) {
                     chunk.push(Event::End(TagEnd::HtmlBlock));
                     let line = self.line_of(chunk_offset);
                     let parent = stack.last_mut().map_or(&mut root, |f| &mut f.children);
@@ -448,7 +452,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
     /// An opening marker starts a block; a closing one renders it into its parent.
     fn marker(&mut self, open: bool, n: usize, stack: &mut Vec<Frame<'a>>, root: &mut Vec<Child<'a>>, blocks: &[Block]) {
         if n >= blocks.len() {
-            // Not one of ours (scan neutralizes look-alikes); never index past the blocks.
+            // Cannot happen (no text can pass for a marker); never index past the blocks.
         } else if open {
             stack.push(Frame { block: n, children: Vec::new() });
         } else if let Some(frame) = stack.pop() {
