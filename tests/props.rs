@@ -1,0 +1,427 @@
+//! Property tests: the front matter splitter, the fenced-block scanner, the
+//! Markdown renderer, slugs, `Post::parse` and the comment sanitizer never
+//! panic, keep their line numbers straight, and never let script through.
+//!
+//! 1,024 cases per property by default; more with `PROPTEST_CASES=100000 cargo
+//! test --release --test props` (see docs/TESTING.md).
+
+use gen_site::comments::{self, Comment};
+use gen_site::config::Config;
+use gen_site::markdown::{self, blocks};
+use gen_site::output::Output;
+use gen_site::post::Post;
+use gen_site::{date, frontmatter, sanitize, slug};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    ProptestConfig { cases, ..ProptestConfig::default() }
+}
+
+/// Pieces that matter to the parsers, mixed with arbitrary characters.
+const FRAGMENTS: &[&str] = &[
+    "---\n",
+    "---",
+    "...\n",
+    "title: x\n",
+    "title: [1, 2]\n",
+    "date: 2023-06-08\n",
+    "date: 2023-02-30 25:00\n",
+    "slug: ../x\n",
+    "tags: [a, 中文, 🚀]\n",
+    "issue: 3\n",
+    "related: [a]\n",
+    "lang: en\n",
+    "template: x\n",
+    "extra: {a: 1}\n",
+    "  - a\n",
+    "\t",
+    ": ",
+    "\"",
+    "'",
+    "\\",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u{feff}",
+    "\0",
+    " ",
+    "    ",
+    ":::\n",
+    "::: note\n",
+    "::: note {title=\"t\"}\n",
+    "::: bilingual {source=en target=zh}\n",
+    "::: comments {source=S url=\"https://x\"}\n",
+    "::: comment {author=a}\n",
+    "::: comment\n",
+    "::: postscript\n",
+    "::: {.note #id}\n",
+    "::: notes\n",
+    ":::: note ::::\n",
+    "```\n",
+    "```rust\n",
+    "~~~\n",
+    "    code\n",
+    "> ",
+    "- ",
+    "1. ",
+    "# h\n",
+    "## h {#id}\n",
+    "[^1]",
+    "[^1]: note\n",
+    "[a](@/posts/a.md)",
+    "[b](@/posts/a.md#part)",
+    "[c](@/x.md)",
+    "<!--gen0:open:0-->\n",
+    "<!--gen0:close:1-->\n",
+    "<!--gen:close:0-->\n",
+    "<!--gen1:open:0-->",
+    "<!-- more -->\n",
+    "<div>\n",
+    "</div>\n",
+    "<script>alert(1)</script>",
+    "中文",
+    "段落。",
+    "😀",
+    "a",
+    "Z",
+    "9",
+    "|a|b|\n|-|-|\n",
+    "**",
+    "*",
+    "_",
+    "`",
+    "~~",
+    "&amp;",
+    "&#x3c;",
+];
+
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => proptest::sample::select(FRAGMENTS).prop_map(str::to_string),
+        1 => any::<char>().prop_map(String::from),
+        1 => "[ -~]{0,12}",
+    ]
+}
+
+fn text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(fragment(), 0..80).prop_map(|v| v.concat())
+}
+
+/// A text that starts like a post, so the deeper stages are reached.
+fn post_text() -> impl Strategy<Value = String> {
+    (text(), text()).prop_map(|(yaml, body)| format!("---\ntitle: t\ndate: 2023-06-08\n{yaml}\n---\n{body}"))
+}
+
+fn site_config() -> Config {
+    Config::parse(Path::new("config.yaml"), "title: t\nbase_url: https://e.com/\nlanguages: [zh, en]\ntimezone: \"+08:00\"\n").unwrap()
+}
+
+fn strings(key: &str) -> String {
+    format!("[{key}]")
+}
+
+fn resolve(path: &str) -> Result<String, String> {
+    if path == "posts/a.md" { Ok("/posts/a/".into()) } else { Err(format!("no `{path}`")) }
+}
+
+fn render(body: &str) -> markdown::Rendered {
+    let cx = markdown::Context { lang: "zh", original_lang: "en", strings: &strings, resolve: &resolve, autospace: true, extra_comments: None };
+    markdown::render(body, &cx)
+}
+
+fn lines(text: &str) -> usize {
+    text.matches('\n').count() + 1
+}
+
+/// Everything in `html` that could run script: tags that should not be there,
+/// event handler attributes, and script URLs. Returns the first offence found.
+fn script_in(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    for tag in ["<script", "<iframe", "<style", "<object", "<embed", "<svg", "<math", "<form", "<base", "<meta", "<link", "<frame", "<input"] {
+        if lower.contains(tag) {
+            return Some(format!("tag {tag}"));
+        }
+    }
+    // Walk the tags; attribute values are double-quoted in ammonia's and gen's output.
+    let mut rest = lower.as_str();
+    while let Some(start) = rest.find('<') {
+        let tag_end = rest[start..].find('>').map_or(rest.len(), |i| start + i);
+        let tag = &rest[start + 1..tag_end];
+        let mut attrs = tag.split_once(char::is_whitespace).map_or("", |(_, a)| a);
+        while !attrs.trim().is_empty() {
+            attrs = attrs.trim_start();
+            let name_end = attrs.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(attrs.len());
+            let name = &attrs[..name_end];
+            attrs = &attrs[name_end..];
+            let mut value = "";
+            if let Some(v) = attrs.trim_start().strip_prefix('=') {
+                let v = v.trim_start();
+                if let Some(q) = v.strip_prefix('"') {
+                    let end = q.find('"').unwrap_or(q.len());
+                    value = &q[..end];
+                    attrs = q.get(end + 1..).unwrap_or("");
+                } else {
+                    let end = v.find(char::is_whitespace).unwrap_or(v.len());
+                    value = &v[..end];
+                    attrs = &v[end..];
+                }
+            }
+            if name.starts_with("on") {
+                return Some(format!("event attribute {name} in <{tag}>"));
+            }
+            let squeezed: String = value.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+            for scheme in ["javascript:", "vbscript:", "data:"] {
+                if squeezed.starts_with(scheme) {
+                    return Some(format!("{scheme} URL in <{tag}>"));
+                }
+            }
+            if name == "style" {
+                return Some(format!("style attribute in <{tag}>"));
+            }
+        }
+        rest = &rest[tag_end.min(rest.len())..];
+        if rest.is_empty() {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    None
+}
+
+/// Payloads from the OWASP XSS filter evasion cheat sheet and friends.
+const XSS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//x.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    "<img src=\"javascript:alert(1)\">",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+    "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+    "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
+    "<a href=\" javascript:alert(1)\">x</a>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    "<iframe src=\"https://evil.example\"></iframe>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+    "<body onload=alert(1)>",
+    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    "<style>*{background:red}</style>",
+    "<object data=\"javascript:alert(1)\"></object>",
+    "<embed src=\"javascript:alert(1)\">",
+    "<form action=\"javascript:alert(1)\"><input type=submit></form>",
+    "<details open ontoggle=alert(1)>",
+    "<a href=\"#\" onclick=\"alert(1)\">x</a>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+    "<base href=\"javascript:alert(1)//\">",
+    "<link rel=stylesheet href=\"javascript:alert(1)\">",
+    "<table background=\"javascript:alert(1)\">",
+    "<<script>script>alert(1)<</script>/script>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<img src=`javascript:alert(1)`>",
+    "<video><source onerror=\"alert(1)\"></video>",
+    "<marquee onstart=alert(1)>",
+    "\"><script>alert(1)</script>",
+    "[x](javascript:alert(1))",
+    "[x](JAVASCRIPT:alert(1))",
+    "[x](data:text/html,<script>alert(1)</script>)",
+    "![x](javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "[x]: javascript:alert(1)\n\n[y][x]",
+    "<a href=javascript&colon;alert(1)>x</a>",
+    "<img src=x:alert(alt) onerror=eval(src) alt=0>",
+    "<!--<img src=\"--><img src=x onerror=alert(1)//\">",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<textarea><script>alert(1)</script></textarea>",
+    "<xmp><script>alert(1)</script></xmp>",
+    "<template><script>alert(1)</script></template>",
+    "<a href=\"https://ok.example/\" target=_blank onmouseover=alert(1)>ok</a>",
+    "<p id=x class=\"note\" lang=en onfocus=alert(1) tabindex=0>p</p>",
+];
+
+fn untrusted() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => proptest::sample::select(XSS).prop_map(str::to_string),
+        2 => fragment(),
+        1 => "[<>\"'=/ a-zA-Z:&#;]{0,20}",
+    ];
+    proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn split_accounts_for_every_line(text in text()) {
+        let text = gen_site::post::normalize(&text);
+        if let Ok(s) = frontmatter::split(&text) {
+            prop_assert_eq!(s.yaml_line, 2);
+            prop_assert!(text.ends_with(s.body));
+            let before = &text[..text.len() - s.body.len()];
+            if !s.body.is_empty() || text.ends_with('\n') {
+                prop_assert_eq!(before.matches('\n').count() + 1, s.body_line, "{:?}", text);
+            }
+            prop_assert!(text[4..].starts_with(s.yaml) || s.yaml.is_empty());
+            if let Err(e) = frontmatter::parse(&s) {
+                prop_assert!(e.line >= 1 && e.line <= lines(&text), "{:?} for {:?}", e, text);
+                prop_assert!(!e.message.contains(" at line "), "position inside the message: {}", e.message);
+            }
+        }
+    }
+
+    #[test]
+    fn post_parse_never_panics(path in "(posts|pages)/[a-z0-9中文😀 .\\\\:-]{0,12}(\\.(en|zh|fr))?\\.md", text in prop_oneof![text(), post_text()]) {
+        match Post::parse(&path, &text, &site_config()) {
+            Ok(post) => {
+                prop_assert!(!post.slug.is_empty());
+                let path = format!("posts/{}/index.html", post.slug);
+                prop_assert!(Output::is_safe_path(&path), "{:?}", post.slug);
+                for tag in &post.tags {
+                    let path = format!("tags/{}/index.html", slug::tag_slug(tag));
+                    prop_assert!(Output::is_safe_path(&path), "{:?}", tag);
+                }
+            }
+            Err(errors) => {
+                prop_assert!(!errors.is_empty());
+                let max = lines(&gen_site::post::normalize(&text));
+                for e in &errors {
+                    prop_assert!(e.line <= max, "{} beyond {} lines", e, max);
+                    let _ = e.to_string();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scan_keeps_lines_and_balances_markers(body in text()) {
+        match blocks::scan(&body) {
+            Ok(s) => {
+                prop_assert_eq!(s.markdown.matches('\n').count(), body.matches('\n').count());
+                // Each block's fences became its markers, on the same lines.
+                let out: Vec<&str> = s.markdown.split('\n').collect();
+                for (n, b) in s.blocks.iter().enumerate() {
+                    prop_assert!(b.line >= 1 && b.line < b.close_line && b.close_line <= lines(&body), "{:?}", b);
+                    prop_assert_eq!(out[b.line - 1].trim_end_matches('\r'), s.open_marker(n));
+                    prop_assert_eq!(out[b.close_line - 1].trim_end_matches('\r'), s.close_marker(n));
+                }
+                // No line of the author's can pass for a marker, not even in code.
+                prop_assert!(!body.contains(&s.prefix));
+                let markers = out.iter().filter(|l| s.parse_marker(l).is_some()).count();
+                prop_assert_eq!(markers, 2 * s.blocks.len(), "{:?}", s.markdown);
+            }
+            Err(errors) => {
+                for e in &errors {
+                    prop_assert!(e.line >= 1 && e.line <= lines(&body), "{:?}", e);
+                    prop_assert!(e.col >= 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn render_never_panics_and_never_leaks_markers(body in text()) {
+        let r = render(&body);
+        // Line numbers count lone `\r` as line ends, as CommonMark and `Post::parse` do.
+        let max = lines(&gen_site::post::normalize(&body));
+        for (line, col, message) in &r.errors {
+            prop_assert!(*line >= 1 && *line <= max + 1, "line {} of {}: {}", line, max, message);
+            prop_assert!(*col >= 1);
+        }
+        if r.errors.is_empty() {
+            // The marker prefix occurs nowhere in the body, so none may reach the HTML.
+            if let Ok(s) = blocks::scan(&gen_site::post::normalize(&body)) {
+                prop_assert!(!r.html.contains(&s.prefix), "a marker leaked into {:?}", r.html);
+            }
+            for h in &r.headings {
+                prop_assert!(r.ids.contains(&h.id));
+            }
+        }
+    }
+
+    #[test]
+    fn slugs_never_leave_the_output(s in prop_oneof!["\\PC{0,20}", text()]) {
+        if let Ok(v) = slug::explicit(&s) {
+            prop_assert!(!v.is_empty());
+            prop_assert!(!v.contains(['/', '\\', '\0', ':']) && !v.contains(".."), "{:?} -> {:?}", s, v);
+            let path = format!("posts/{v}/index.html");
+            prop_assert!(Output::is_safe_path(&path), "{}", path);
+        }
+        for v in [slug::slugify(&s), slug::from_file_stem(&s), slug::tag_slug(&s)] {
+            prop_assert!(!v.contains(['/', '\\', '\0', ':']) && !v.contains(".."), "{:?} -> {:?}", s, v);
+            if !v.is_empty() {
+                let path = format!("tags/{v}/index.html");
+                prop_assert!(Output::is_safe_path(&path), "{:?}", v);
+            }
+        }
+        let encoded = slug::encode_segment(&s);
+        prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)));
+    }
+
+    #[test]
+    fn sanitizer_lets_no_script_through(input in untrusted()) {
+        let cleaned = sanitize::clean(&input);
+        prop_assert!(script_in(&cleaned).is_none(), "{:?}\n{:?}\n-> {}", script_in(&cleaned), input, cleaned);
+        let md = markdown::render_untrusted(&input);
+        prop_assert!(script_in(&md).is_none(), "{:?}\n{:?}\n-> {}", script_in(&md), input, md);
+        // Sanitizing is stable: a second pass changes nothing that matters.
+        prop_assert!(script_in(&sanitize::clean(&cleaned)).is_none());
+    }
+
+    #[test]
+    fn comment_blocks_in_posts_let_no_script_through(a in untrusted(), b in untrusted(), nested in any::<bool>()) {
+        // Fence lines would end the comment early; the rest is the author's own HTML.
+        let safe = |s: &str| s.replace(":::", ": : :").replace("```", "` ` `").replace("~~~", "~ ~ ~");
+        let inner = if nested {
+            format!("{}\n\n::: comment {{author=b}}\n{}\n\n::: note\n{}\n:::\n:::\n", safe(&a), safe(&b), safe(&a))
+        } else {
+            format!("{}\n\n{}\n", safe(&a), safe(&b))
+        };
+        let body = format!("::: comments\n::: comment {{author=\"{}\" title=\"{}\" url=\"javascript:alert(1)\"}}\n{inner}:::\n:::\n", "a\\\"><script>", "t");
+        let r = render(&body);
+        if r.errors.is_empty() {
+            // Everything in this post came from inside the comment: footnotes and all.
+            let offence = script_in(&r.html);
+            prop_assert!(offence.is_none(), "{:?}\n{}\n-> {}", offence, body, r.html);
+        }
+    }
+
+    #[test]
+    fn late_comments_let_no_script_through(body in untrusted(), translation in untrusted(), meta in untrusted()) {
+        let reply = Comment {
+            author: meta.clone(), date: Some(meta.clone()), source: Some(meta.clone()), url: Some(format!("javascript:{meta}")),
+            title: Some(meta.clone()), lang: None, body: translation.clone(), translation: None, replies: Vec::new(),
+        };
+        let c = Comment {
+            author: meta.clone(), date: Some(meta.clone()), source: Some(meta.clone()), url: Some(meta.clone()), title: Some(meta.clone()),
+            lang: Some("en".into()), body, translation: Some(translation), replies: vec![reply],
+        };
+        let html = comments::render(&[c], "zh", "en", "late-");
+        prop_assert!(script_in(&html).is_none(), "{:?}\n-> {}", script_in(&html), html);
+    }
+
+    #[test]
+    fn config_and_dates_never_panic(text in text(), d in "[0-9T :+Z-]{0,30}") {
+        let _ = Config::parse(Path::new("config.yaml"), &text);
+        let _ = Config::parse(Path::new("config.yaml"), &format!("title: t\nbase_url: https://e.com/\n{text}"));
+        let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        let _ = date::parse(&d, tz);
+        let _ = date::parse(&text, tz);
+    }
+}
+
+#[test]
+fn the_checker_catches_what_it_should() {
+    assert!(script_in("<a href=\"javascript:alert(1)\">x</a>").is_some());
+    assert!(script_in("<img src=x onerror=alert(1)>").is_some());
+    assert!(script_in("<p>javascript: is text here</p>").is_none());
+    assert!(script_in("<a href=\"https://e.com/?q=data:1\" rel=\"nofollow\">x</a>").is_none());
+    assert!(script_in("<a href=\" java\tscript:x\">x</a>").is_some());
+    assert!(script_in("<p style=\"color:red\">x</p>").is_some());
+}
