@@ -161,15 +161,36 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange"))
 }
 
-/// Temporary folders of builds that were killed before they finished.
+/// Temporary folders of builds that were killed before they finished. Those of
+/// a build still running (another `gen build` into the same folder) are left
+/// alone: removing them under it made that build fail.
 fn remove_leftovers(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else { return };
     for e in entries.flatten() {
         let n = e.file_name().to_string_lossy().into_owned();
-        if n.starts_with(&format!(".{name}.tmp-")) || n.starts_with(&format!(".{name}.old-")) {
-            let _ = fs::remove_dir_all(e.path());
+        let pid = n.strip_prefix(&format!(".{name}.tmp-")).or_else(|| n.strip_prefix(&format!(".{name}.old-")));
+        if let Some(pid) = pid {
+            if !pid.parse().is_ok_and(is_running) {
+                let _ = fs::remove_dir_all(e.path());
+            }
         }
     }
+}
+
+/// Whether a process with this id exists (other than this one).
+#[cfg(unix)]
+fn is_running(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    if pid == 0 || pid == std::process::id() as libc::pid_t {
+        return false;
+    }
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    unsafe { libc::kill(pid, 0) == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM) }
+}
+
+#[cfg(not(unix))]
+fn is_running(_: u32) -> bool {
+    false
 }
 
 /// Write a new file, refusing to overwrite one that exists (`gen init`, `gen new`).
@@ -213,6 +234,22 @@ mod tests {
         assert!(!out.join("stale.txt").exists());
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["public"]);
+    }
+
+    #[test]
+    fn leftovers_of_dead_builds_go_those_of_running_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".public.tmp-999999999");
+        let ours = dir.path().join(format!(".public.tmp-{}", std::process::id()));
+        let running = dir.path().join(".public.tmp-1");
+        for d in [&dead, &ours, &running] {
+            fs::create_dir_all(d.join("posts")).unwrap();
+        }
+        let mut o = Output::default();
+        o.add("index.html", "x");
+        write_output(&o, &dir.path().join("public")).unwrap();
+        assert!(!dead.exists() && !ours.exists());
+        assert!(running.exists(), "process 1 is running: its folder is not a leftover");
     }
 
     #[test]
