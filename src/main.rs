@@ -4,6 +4,11 @@ use clap::{Parser, Subcommand};
 use gen_site::cmd;
 use std::path::PathBuf;
 
+/// Builds allocate and free millions of small strings from every core; mimalloc
+/// does that faster than the system allocator and returns memory more readily.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "gen", version, about = "A static site generator for bilingual newsletters")]
 struct Cli {
