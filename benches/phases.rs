@@ -7,6 +7,15 @@ use gen_site::{build, disk};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Resident and peak resident memory of this process, from /proc (Linux), in MiB.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok()).map_or(0, |kb| kb / 1024)
+    };
+    format!("rss {:>5} MiB, peak {:>5} MiB", field("VmRSS:"), field("VmHWM:"))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(root), Some(out)) = (args.first().map(PathBuf::from), args.get(1).map(PathBuf::from)) else {
@@ -19,7 +28,7 @@ fn main() {
         eprintln!("cannot load {}", root.display());
         std::process::exit(1)
     };
-    println!("load   {:>8.3} s", t.elapsed().as_secs_f64());
+    println!("load   {:>8.3} s  {}", t.elapsed().as_secs_f64(), memory());
     let t = Instant::now();
     let built = match build::build(&sources, &build::BuildOptions::default()) {
         Ok(b) => b,
@@ -30,7 +39,7 @@ fn main() {
             std::process::exit(1)
         }
     };
-    println!("build  {:>8.3} s", t.elapsed().as_secs_f64());
+    println!("build  {:>8.3} s  {}", t.elapsed().as_secs_f64(), memory());
     let t = Instant::now();
     if let Err(e) = disk::write_output(&built.output, &out) {
         eprintln!("cannot write {}: {e}", out.display());
@@ -45,6 +54,6 @@ fn main() {
     let t = Instant::now();
     drop(built);
     drop(sources);
-    println!("free   {:>8.3} s", t.elapsed().as_secs_f64());
+    println!("free   {:>8.3} s  {}", t.elapsed().as_secs_f64(), memory());
     println!("total  {:>8.3} s", all.elapsed().as_secs_f64());
 }
