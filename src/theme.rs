@@ -97,8 +97,11 @@ impl Theme {
                 )),
                 Some(strings) => {
                     // Keys gen puts into post bodies, then keys the templates ask for, each named once.
-                    let mut missing: Vec<(String, String)> =
-                        REQUIRED_STRINGS.iter().filter(|k| !strings.contains_key(**k)).map(|k| (format!("`{k}`"), String::new())).collect();
+                    let mut missing: Vec<(String, String)> = REQUIRED_STRINGS
+                        .iter()
+                        .filter(|k| !strings.contains_key(**k))
+                        .map(|k| (format!("`{k}`"), " (used in post bodies)".to_string()))
+                        .collect();
                     for (key, (template, line)) in &used {
                         if !strings.contains_key(key) && !REQUIRED_STRINGS.contains(&key.as_str()) {
                             missing.push((format!("`{key}`"), format!(" (used in templates/{template}:{line})")));
@@ -193,7 +196,7 @@ mod tests {
         en = en.lines().filter(|l| !l.starts_with("comments_from:")).map(|l| format!("{l}\n")).collect();
         let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), en.clone().into_bytes())]);
         let e = Theme::load(&config(""), &files).unwrap_err();
-        assert_eq!(e[0].to_string(), "themes/default/i18n/en.yaml: error: missing i18n key `comments_from` for language `en`");
+        assert_eq!(e[0].to_string(), "themes/default/i18n/en.yaml: error: missing i18n key `comments_from` for language `en` (used in post bodies)");
         let full = String::from_utf8(embedded_files()["i18n/en.yaml"].clone()).unwrap();
         let older = full.lines().filter(|l| !l.starts_with("older:")).map(|l| format!("{l}\n")).collect::<String>();
         let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), older.into_bytes())]);
@@ -205,6 +208,6 @@ mod tests {
         );
         let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), b"comments: C\n".to_vec())]);
         let e = Theme::load(&config(""), &files).unwrap_err();
-        assert!(e[0].message.contains("i18n keys are missing for language `en`: `comments_from`, `note`"), "{e:?}");
+        assert!(e[0].message.contains("i18n keys are missing for language `en`: `comments_from` (used in post bodies), `note`"), "{e:?}");
     }
 }
