@@ -91,11 +91,14 @@ impl<'s> Views<'s> {
     pub fn base_context(&self, lang: &str, path: &str, alternates: &[(String, String)]) -> Context {
         let config = &self.site.config;
         let mut ctx = Context::new();
-        let (site, strings) = self.per_lang.get(lang).cloned().unwrap_or_default();
+        let (site, strings) = match self.per_lang.get(lang) {
+            Some((site, strings)) => (site, strings),
+            None => (&Value::Null, &Value::Null),
+        };
         let page_path = path.strip_suffix("index.html").unwrap_or(path);
         ctx.insert("config", &self.config);
-        ctx.insert("site", &site);
-        ctx.insert("t", &strings);
+        ctx.insert("site", site);
+        ctx.insert("t", strings);
         ctx.insert("lang", lang);
         ctx.insert("current_url", &format!("{}{page_path}", config.base_path));
         ctx.insert("permalink", &format!("{}{page_path}", config.base_url));
