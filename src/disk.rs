@@ -101,6 +101,11 @@ pub fn write_output(output: &Output, out_dir: &Path) -> io::Result<usize> {
         _ => PathBuf::from("."),
     };
     let name = out_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    // Swapping a folder in for a file would move the file aside, where the next
+    // build's cleanup deletes it.
+    if fs::symlink_metadata(out_dir).is_ok_and(|m| !m.is_dir()) {
+        return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is a file, not a folder; choose another --output", out_dir.display())));
+    }
     fs::create_dir_all(&parent)?;
     remove_leftovers(&parent, &name);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -250,6 +255,19 @@ mod tests {
         write_output(&o, &dir.path().join("public")).unwrap();
         assert!(!dead.exists() && !ours.exists());
         assert!(running.exists(), "process 1 is running: its folder is not a leftover");
+    }
+
+    #[test]
+    fn never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notes.txt");
+        fs::write(&file, "precious").unwrap();
+        let mut o = Output::default();
+        o.add("index.html", "x");
+        let e = write_output(&o, &file).unwrap_err();
+        assert!(e.to_string().contains("is a file, not a folder"), "{e}");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "precious");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
