@@ -391,6 +391,15 @@ fn value_position(text: &str, key: &str, value: Option<&str>) -> (usize, usize) 
     (line, col_of(first, after_colon + (rest.len() - rest.trim_start().len())))
 }
 
+/// Whether `url` can be a base URL (`https://example.com/letter/`), as the
+/// command line checks `--base-url` before it builds anything.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    match base_path_of(url) {
+        Some(_) => Ok(()),
+        None => Err(format!("`{url}` is not an absolute http(s) URL such as `https://example.com/letter/`")),
+    }
+}
+
 /// `+08:00`, `-0500`, `UTC`, `Z`.
 pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     let s = s.trim();

@@ -22,6 +22,12 @@ pub fn run(args: &Args) -> i32 {
         eprintln!("error: {msg}");
         return 2;
     }
+    if let Some(url) = &args.base_url {
+        if let Err(msg) = crate::config::check_base_url(url) {
+            eprintln!("error: --base-url: {msg}");
+            return 2;
+        }
+    }
     let progress = Progress::start();
     progress.step("reading");
     let sources = match disk::load(&args.root) {
@@ -106,6 +112,9 @@ fn check_output_dir(root: &Path, out: &Path) -> Result<(), String> {
         if out_c == canon(&root.join(src)) {
             return Err(format!("the output folder {} is the site's {src}; choose another --output", out.display()));
         }
+    }
+    if std::fs::symlink_metadata(out).is_ok_and(|m| !m.is_dir()) {
+        return Err(format!("the output folder {} is a file; choose another --output", out.display()));
     }
     Ok(())
 }
