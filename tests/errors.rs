@@ -282,3 +282,23 @@ fn output_folder_holding_the_site_is_a_usage_error() {
     }
     assert_eq!(snapshot_tree(&site), before);
 }
+
+#[test]
+fn a_bad_base_url_or_a_file_as_output_is_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    copy_dir(&fixtures().join("missing-date"), &site);
+    let notes = tmp.path().join("notes.txt");
+    fs::write(&notes, "precious").unwrap();
+    let run = |args: &[&std::ffi::OsStr]| Command::new(env!("CARGO_BIN_EXE_gen")).arg("build").arg("--root").arg(&site).args(args).output().unwrap();
+    let out = run(&["--base-url".as_ref(), "example.com".as_ref(), "--output".as_ref(), tmp.path().join("out").as_os_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --base-url: `example.com` is not an absolute http(s) URL such as `https://example.com/letter/`\n"
+    );
+    let out = run(&["--output".as_ref(), notes.as_os_str()]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(fs::read_to_string(&notes).unwrap(), "precious");
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2, "nothing written beside the file");
+}
