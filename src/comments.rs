@@ -67,8 +67,8 @@ fn render_one(c: &Comment, post_lang: &str, original_lang: &str, id: &str) -> St
             let source = c.lang.as_deref().unwrap_or(original_lang);
             format!(
                 "<div class=\"bilingual\">\n<div class=\"pair\">\n<div class=\"original\" lang=\"{}\">\n{body}</div>\n<div class=\"translation\" lang=\"{}\">\n{}</div>\n</div>\n</div>\n",
-                markdown::highlight::escape(source),
-                markdown::highlight::escape(post_lang),
+                crate::escape::html(source),
+                crate::escape::html(post_lang),
                 markdown::render_untrusted(t)
             )
         }
@@ -92,7 +92,7 @@ fn render_one(c: &Comment, post_lang: &str, original_lang: &str, id: &str) -> St
     let mut html = comment_html(id, &meta, &body, &replies, "");
     if let Some(source) = &c.source {
         // The forum a comment was copied from, after the author's name.
-        html = html.replacen("</header>", &format!(" <span class=\"comment-source\">{}</span></header>", markdown::highlight::escape(source)), 1);
+        html = html.replacen("</header>", &format!(" <span class=\"comment-source\">{}</span></header>", crate::escape::html(source)), 1);
     }
     html
 }

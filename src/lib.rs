@@ -12,6 +12,7 @@ pub mod config;
 pub mod date;
 pub mod disk;
 pub mod error;
+pub mod escape;
 pub mod frontmatter;
 pub mod markdown;
 pub mod output;

@@ -194,61 +194,15 @@ fn script_in(html: &str) -> Option<String> {
     None
 }
 
-/// Payloads from the OWASP XSS filter evasion cheat sheet and friends.
-const XSS: &[&str] = &[
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//x.example/x.js></SCRIPT>",
-    "<img src=x onerror=alert(1)>",
-    "<img src=\"javascript:alert(1)\">",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
-    "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
-    "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
-    "<a href=\" javascript:alert(1)\">x</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
-    "<iframe src=\"https://evil.example\"></iframe>",
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
-    "<body onload=alert(1)>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<style>*{background:red}</style>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
-    "<form action=\"javascript:alert(1)\"><input type=submit></form>",
-    "<details open ontoggle=alert(1)>",
-    "<a href=\"#\" onclick=\"alert(1)\">x</a>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"javascript:alert(1)//\">",
-    "<link rel=stylesheet href=\"javascript:alert(1)\">",
-    "<table background=\"javascript:alert(1)\">",
-    "<<script>script>alert(1)<</script>/script>",
-    "<scr<script>ipt>alert(1)</script>",
-    "<img src=`javascript:alert(1)`>",
-    "<video><source onerror=\"alert(1)\"></video>",
-    "<marquee onstart=alert(1)>",
-    "\"><script>alert(1)</script>",
-    "[x](javascript:alert(1))",
-    "[x](JAVASCRIPT:alert(1))",
-    "[x](data:text/html,<script>alert(1)</script>)",
-    "![x](javascript:alert(1))",
-    "<javascript:alert(1)>",
-    "[x]: javascript:alert(1)\n\n[y][x]",
-    "<a href=javascript&colon;alert(1)>x</a>",
-    "<img src=x:alert(alt) onerror=eval(src) alt=0>",
-    "<!--<img src=\"--><img src=x onerror=alert(1)//\">",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
-    "<textarea><script>alert(1)</script></textarea>",
-    "<xmp><script>alert(1)</script></xmp>",
-    "<template><script>alert(1)</script></template>",
-    "<a href=\"https://ok.example/\" target=_blank onmouseover=alert(1)>ok</a>",
-    "<p id=x class=\"note\" lang=en onfocus=alert(1) tabindex=0>p</p>",
-];
+/// Payloads from the OWASP XSS filter evasion cheat sheet and friends: one a line
+/// in tests/fixtures/xss-payloads.txt, `\n` for a line end.
+static XSS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    include_str!("fixtures/xss-payloads.txt").lines().filter(|l| !l.is_empty()).map(|l| l.replace("\\n", "\n")).collect()
+});
 
 fn untrusted() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
-        3 => proptest::sample::select(XSS).prop_map(str::to_string),
+        3 => proptest::sample::select(XSS.clone()),
         2 => fragment(),
         1 => "[<>\"'=/ a-zA-Z:&#;]{0,20}",
     ];

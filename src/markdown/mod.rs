@@ -12,7 +12,7 @@ pub mod highlight;
 use crate::sanitize;
 use blocks::Block;
 use cjk::WordCount;
-use highlight::escape;
+use crate::escape::html as escape;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::{BTreeMap, BTreeSet};
 

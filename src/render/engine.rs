@@ -138,7 +138,7 @@ fn find_token(text: &str, token: &str) -> Option<(usize, usize)> {
 
 /// HTML escaping of template values: `& < > " '` (not `/`, which needs none).
 fn escape(text: &str) -> String {
-    crate::markdown::highlight::escape(text)
+    crate::escape::html(text)
 }
 
 /// The whole chain of a Tera error in one sentence.

@@ -95,7 +95,7 @@ pub(super) fn absolutize(html: &str, permalink: &str) -> String {
 
 /// The body of a feed entry: the rendered post, then its source and references.
 fn content(theme: &Theme, e: &Entry) -> String {
-    let esc = crate::markdown::highlight::escape;
+    let esc = crate::escape::html;
     let p = &e.post;
     let mut html = e.rendered.html.clone();
     if let Some(src) = &p.source {
@@ -126,26 +126,6 @@ fn content(theme: &Theme, e: &Entry) -> String {
     absolutize(&html, &e.permalink)
 }
 
-/// Escape text for XML element content and attribute values, dropping the
-/// characters XML 1.0 does not allow at all (C0 controls other than tab and
-/// line ends, U+FFFE, U+FFFF).
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 10);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn rfc3339(d: &DateTime<FixedOffset>) -> String {
     d.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
@@ -156,7 +136,7 @@ fn rfc2822(d: &DateTime<FixedOffset>) -> String {
 }
 
 fn atom(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
-    let x = xml_escape;
+    let x = crate::escape::xml;
     let mut s = String::with_capacity(4096 + items.iter().map(|i| i.content.len() * 5 / 4).sum::<usize>());
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     let _ = writeln!(s, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">", x(ch.lang));
@@ -197,7 +177,7 @@ fn atom(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
 }
 
 fn rss(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
-    let x = xml_escape;
+    let x = crate::escape::xml;
     let mut s = String::with_capacity(4096 + items.iter().map(|i| i.content.len() * 5 / 4).sum::<usize>());
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     s.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n");
@@ -290,12 +270,6 @@ fn strip_nulls(mut v: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_xml_and_drops_forbidden_characters() {
-        assert_eq!(xml_escape("a<b>&\"c'\u{1}\u{b}d\te"), "a&lt;b&gt;&amp;&quot;c&apos;d\te");
-        assert_eq!(xml_escape("]]>"), "]]&gt;");
-    }
 
     #[test]
     fn epoch_is_fixed() {

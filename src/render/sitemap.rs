@@ -2,7 +2,7 @@
 //! `lastmod` and `hreflang` alternates for translations, `x-default` leading
 //! to the default language) and `robots.txt` pointing at it.
 
-use super::feeds::xml_escape;
+use crate::escape::xml as xml_escape;
 use crate::output::Output;
 use crate::site::Site;
 use crate::slug::encode_segment;

@@ -63,7 +63,7 @@ pub fn snippet(version: &str, errors: &[Error]) -> String {
         let data = errors_json(errors).to_string().replace('<', "\\u003c");
         s.push_str(&format!("<script type=\"application/json\" id=\"__gen-errors\">{data}</script>"));
     }
-    s.push_str(&format!("<script src=\"/__gen/live.js\" data-version=\"{}\"></script>", escape_html(version)));
+    s.push_str(&format!("<script src=\"/__gen/live.js\" data-version=\"{}\"></script>", crate::escape::html(version)));
     s
 }
 
@@ -71,7 +71,7 @@ pub fn snippet(version: &str, errors: &[Error]) -> String {
 pub fn error_page(version: &str, errors: &[Error]) -> String {
     let mut list = String::new();
     for e in errors {
-        list.push_str(&format!("<pre>{}</pre>\n", escape_html(&e.to_string())));
+        list.push_str(&format!("<pre>{}</pre>\n", crate::escape::html(&e.to_string())));
     }
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>gen: build failed</title>\
@@ -79,22 +79,6 @@ pub fn error_page(version: &str, errors: &[Error]) -> String {
          <p>gen serve keeps watching; this page reloads when the build succeeds.</p>\n{list}{}</body>\n</html>\n",
         snippet(version, errors)
     )
-}
-
-/// Escape text for HTML content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
