@@ -45,6 +45,8 @@ fn explain(text: &str, e: &serde_yaml::Error) -> YamlError {
             "unexpected `: ` in a value: put the value in quotes (`title: \"a: b\"`), or indent the line like the keys above it".into()
         }
         m if m.starts_with("found character that cannot start any token") => bad_start(text, (line, col)),
+        "repetition limit exceeded" => "aliases (`*name`) expand this YAML too many times; write the values out".into(),
+        "recursion limit exceeded" => "values are nested too deeply here".into(),
         m if m.starts_with("deserializing from YAML containing more than one document") => {
             "this YAML holds more than one document (a line `---` inside it); remove that line".into()
         }
@@ -337,6 +339,18 @@ mod tests {
         assert_eq!(err("title: x\nissue: \"x\"\n"), (2, 8, "`issue` must be a whole number from 0 to 4294967295, not the text \"x\"".into()));
         assert_eq!(err("title: x\ndraft: maybe\n").2, "`draft` must be `true` or `false`, not the text \"maybe\"");
         assert_eq!(err("- a\n").2, "the YAML must be a map (`key: value` lines), not a list");
+    }
+
+    #[test]
+    fn limits_are_named() {
+        let deep = format!("title: {}{}\n", "[".repeat(1000), "]".repeat(1000));
+        assert_eq!(from_str::<serde_json::Value>(&deep).unwrap_err().message, "values are nested too deeply here");
+        let mut bomb = String::from("title: x\nextra:\n  a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
+        for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
+            bomb.push_str(&format!("  {name}: &{name} [{}]\n", vec![format!("*{prev}"); 9].join(", ")));
+        }
+        let e = from_str::<serde_json::Value>(&bomb).unwrap_err();
+        assert_eq!(e.message, "aliases (`*name`) expand this YAML too many times; write the values out");
     }
 
     #[test]
