@@ -164,6 +164,8 @@ cases! {
     yaml_duplicate_key => "yaml-duplicate-key",
     yaml_bad_escape => "yaml-bad-escape",
     yaml_not_a_map => "yaml-not-a-map",
+    yaml_alias_bomb => "yaml-alias-bomb",
+    yaml_too_deep => "yaml-too-deep",
     type_title_list => "type-title-list",
     type_tags_number => "type-tags-number",
     type_issue_string => "type-issue-string",
