@@ -274,9 +274,50 @@ fn paginator(site: &Site, views: &Views<'_>, lang: &str, n: usize) -> Value {
         "posts": chunk.iter().map(|&i| views.card(i)).collect::<Vec<_>>(),
         "prev": if n > 1 { Some(url(n - 1)) } else { None },
         "next": if n < total { Some(url(n + 1)) } else { None },
-        "pages": (1..=total).map(|m| json!({"n": m, "url": url(m), "current": m == n})).collect::<Vec<_>>(),
+        "pages": pager(n, total)
+            .into_iter()
+            .map(|m| match m {
+                Some(m) => json!({"n": m, "url": url(m), "current": m == n, "gap": false}),
+                None => json!({"gap": true}),
+            })
+            .collect::<Vec<_>>(),
     })
 }
+
+/// The page numbers an index page links to: all of them for up to
+/// [`PAGER_ALL`] pages; beyond that the first, the last and [`PAGER_AROUND`]
+/// either side of `current`, with `None` where numbers are left out. Listing
+/// every page on every page would grow with the square of the posts (a
+/// 10,000-post site has 1,000 index pages per language).
+fn pager(current: usize, total: usize) -> Vec<Option<usize>> {
+    if total <= PAGER_ALL {
+        return (1..=total).map(Some).collect();
+    }
+    let lo = current.saturating_sub(PAGER_AROUND).max(1);
+    let hi = (current + PAGER_AROUND).min(total);
+    let mut shown: Vec<usize> = vec![1];
+    shown.extend(lo..=hi);
+    shown.push(total);
+    shown.dedup();
+    let mut out = Vec::with_capacity(shown.len() + 2);
+    let mut prev = 0;
+    for m in shown {
+        // A gap of one page shows that page rather than an ellipsis.
+        if m == prev + 2 {
+            out.push(Some(prev + 1));
+        } else if m > prev + 2 {
+            out.push(None);
+        }
+        out.push(Some(m));
+        prev = m;
+    }
+    out
+}
+
+/// Up to this many index pages, each links to all of them.
+const PAGER_ALL: usize = 9;
+/// Pages linked on either side of the current one beyond [`PAGER_ALL`].
+const PAGER_AROUND: usize = 2;
 
 /// The archive of `lang`: its posts' cards grouped by year, newest first.
 fn archive_years(site: &Site, views: &Views<'_>, lang: &str) -> Value {
@@ -289,4 +330,23 @@ fn archive_years(site: &Site, views: &Views<'_>, lang: &str) -> Value {
         }
     }
     Value::Array(years.into_iter().map(|(y, posts)| json!({"year": y, "posts": posts})).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pager;
+
+    #[test]
+    fn pager_is_short_and_shows_first_last_and_neighbours() {
+        assert_eq!(pager(2, 3), [Some(1), Some(2), Some(3)]);
+        assert_eq!(pager(1, 9).len(), 9);
+        assert_eq!(pager(1, 1000), [Some(1), Some(2), Some(3), None, Some(1000)]);
+        assert_eq!(pager(500, 1000), [Some(1), None, Some(498), Some(499), Some(500), Some(501), Some(502), None, Some(1000)]);
+        assert_eq!(pager(4, 1000), [Some(1), Some(2), Some(3), Some(4), Some(5), Some(6), None, Some(1000)]);
+        assert_eq!(pager(997, 1000), [Some(1), None, Some(995), Some(996), Some(997), Some(998), Some(999), Some(1000)]);
+        for n in 1..=40 {
+            assert!(pager(n, 40).len() <= 2 * super::PAGER_AROUND + 5);
+            assert!(pager(n, 40).contains(&Some(n)));
+        }
+    }
 }
