@@ -7,6 +7,10 @@ use gen_site::{build, disk};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// The allocator of the `gen` binary, so that times and memory match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Resident and peak resident memory of this process, from /proc (Linux), in MiB.
 fn memory() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
