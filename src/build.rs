@@ -12,8 +12,9 @@ use crate::render;
 use crate::site::{self, CommentFile, Site};
 use crate::theme::Theme;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// What the command line can change about a build.
 #[derive(Debug, Clone, Default)]
@@ -42,8 +43,59 @@ pub fn config(sources: &Sources, options: &BuildOptions) -> Result<Config, Vec<E
     Ok(config)
 }
 
+/// What builds keep from one to the next (the live preview): every content
+/// file parsed, and every body rendered. [`Cache::forget`] a file when it
+/// changes; [`Cache::clear`] when config.yaml or the theme changes.
+#[derive(Debug, Default)]
+pub struct Cache {
+    posts: HashMap<String, Result<Arc<Post>, Vec<Error>>>,
+    comments: HashMap<String, Result<Arc<CommentFile>, Vec<Error>>>,
+    bodies: site::RenderCache,
+}
+
+impl Cache {
+    /// Drop what was made from the file at `content_path` (inside `content/`).
+    pub fn forget(&mut self, content_path: &str) {
+        self.posts.remove(content_path);
+        self.comments.remove(content_path);
+    }
+
+    /// Drop everything.
+    pub fn clear(&mut self) {
+        *self = Cache::default();
+    }
+}
+
+/// The site assembled from its sources, ready to render.
+pub struct Assembled {
+    pub site: Site,
+    pub theme: Theme,
+    /// Other files under `content/` (paths inside it), copied to the output as they are.
+    pub assets: BTreeSet<String>,
+}
+
 /// Build the site in memory. Every problem found is returned, sorted by file and line.
 pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Error>> {
+    let Assembled { site, theme, assets } = assemble(sources, options, &mut Cache::default())?;
+    let mut output = render::render(&site, &theme)?;
+    add_assets(&mut output, sources, &assets)?;
+    Ok(Built { site, output })
+}
+
+/// Copy the content assets into `output`; a path a generated page already has is an error.
+pub fn add_assets(output: &mut Output, sources: &Sources, assets: &BTreeSet<String>) -> Result<(), Vec<Error>> {
+    let mut errors = Vec::new();
+    for path in assets {
+        if !output.add(path.clone(), sources.content[path].clone()) {
+            errors.push(Error::file(format!("content/{path}"), format!("this file and a generated page are both /{path}")));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(error::sorted(errors)) }
+}
+
+/// Parse what `cache` does not hold and assemble the site: everything a build
+/// does before rendering. Every problem found is returned, sorted.
+pub fn assemble(sources: &Sources, options: &BuildOptions, cache: &mut Cache) -> Result<Assembled, Vec<Error>> {
     let config = config(sources, options)?;
     let theme = Theme::load(&config, &sources.themes);
     let mut errors = Vec::new();
@@ -61,36 +113,45 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
             assets.insert(path.clone());
         }
     }
-    let parsed: Vec<Result<Post, Vec<Error>>> = md_files
+    let unparsed: Vec<&(&String, &Vec<u8>)> = md_files.iter().filter(|(path, _)| !cache.posts.contains_key(path.as_str())).collect();
+    let parsed: Vec<Result<Arc<Post>, Vec<Error>>> = unparsed
         .par_iter()
         .map(|(path, bytes)| {
             let text = utf8(&format!("content/{path}"), bytes)?;
-            Post::parse(path, text, &config)
+            Post::parse(path, text, &config).map(Arc::new)
         })
         .collect();
-    let mut posts = Vec::with_capacity(parsed.len());
+    for ((path, _), p) in unparsed.into_iter().zip(parsed) {
+        cache.posts.insert(path.to_string(), p);
+    }
+    cache.posts.retain(|path, _| sources.content.contains_key(path));
+    let mut posts = Vec::with_capacity(md_files.len());
     let mut broken = Vec::new();
-    for (p, (path, bytes)) in parsed.into_iter().zip(&md_files) {
-        match p {
-            Ok(p) => posts.push(p),
+    for (path, bytes) in &md_files {
+        match &cache.posts[path.as_str()] {
+            Ok(p) => posts.push(Arc::clone(p)),
             Err(e) => {
-                errors.extend(e);
+                errors.extend(e.iter().cloned());
                 broken.push((path.as_str(), std::str::from_utf8(bytes).ok()));
             }
         }
     }
     let mut comments_parsed = Vec::new();
     for (path, bytes) in comment_files {
-        let shown = Path::new("content").join(path);
-        let parsed = utf8(&format!("content/{path}"), bytes).and_then(|text| comments::parse(&shown, text).map_err(|e| vec![e]));
-        match parsed {
-            Ok(comments) => {
+        let parsed = cache.comments.entry(path.clone()).or_insert_with(|| {
+            let shown = Path::new("content").join(path);
+            let parsed = utf8(&format!("content/{path}"), bytes).and_then(|text| comments::parse(&shown, text).map_err(|e| vec![e]));
+            parsed.map(|comments| {
                 let stem = path.trim_start_matches("comments/").trim_end_matches(".yaml").trim_end_matches(".yml");
-                comments_parsed.push(CommentFile { slug: stem.to_string(), path: shown, comments });
-            }
-            Err(e) => errors.extend(e),
+                Arc::new(CommentFile { slug: stem.to_string(), path: shown, comments })
+            })
+        });
+        match parsed {
+            Ok(file) => comments_parsed.push(Arc::clone(file)),
+            Err(e) => errors.extend(e.iter().cloned()),
         }
     }
+    cache.comments.retain(|path, _| sources.content.contains_key(path));
     let theme = match theme {
         Ok(t) => t,
         Err(e) => {
@@ -99,20 +160,12 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
         }
     };
     if !errors.is_empty() {
-        errors.extend(errors_beside_broken(config, posts, comments_parsed, &assets, &theme, options.drafts, &broken));
+        errors.extend(errors_beside_broken(config, posts, &comments_parsed, &assets, &theme, options.drafts, &broken, &mut cache.bodies));
         return Err(error::sorted(errors));
     }
-    let site = Site::assemble(config, posts, comments_parsed, &assets, &theme, site::Options { drafts: options.drafts }).map_err(error::sorted)?;
-    let mut output = render::render(&site, &theme)?;
-    for path in &assets {
-        if !output.add(path.clone(), sources.content[path].clone()) {
-            errors.push(Error::file(format!("content/{path}"), format!("this file and a generated page are both /{path}")));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(error::sorted(errors));
-    }
-    Ok(Built { site, output })
+    let options = site::Options { drafts: options.drafts };
+    let site = Site::assemble_cached(config, posts, &comments_parsed, &assets, &theme, options, &mut cache.bodies).map_err(error::sorted)?;
+    Ok(Assembled { site, theme, assets })
 }
 
 /// The problems of the rest of the site while some files could not be parsed,
@@ -120,14 +173,16 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
 /// and the site assembled from the files that parsed, with the broken ones
 /// standing in as valid targets of links, `related` slugs and comment files
 /// (nothing is reported about them twice, or by mistake).
+#[allow(clippy::too_many_arguments)]
 fn errors_beside_broken(
     config: Config,
-    mut posts: Vec<Post>,
-    comment_files: Vec<CommentFile>,
+    mut posts: Vec<Arc<Post>>,
+    comment_files: &[Arc<CommentFile>],
     assets: &BTreeSet<String>,
     theme: &Theme,
     drafts: bool,
     broken: &[(&str, Option<&str>)],
+    cache: &mut site::RenderCache,
 ) -> Vec<Error> {
     let mut errors = Vec::new();
     let mut targets = assets.clone();
@@ -152,10 +207,12 @@ fn errors_beside_broken(
         }
     }
     for p in &mut posts {
-        p.related.retain(|r| !slugs.contains(r));
+        if p.related.iter().any(|r| slugs.contains(r)) {
+            Arc::make_mut(p).related.retain(|r| !slugs.contains(r));
+        }
     }
-    let comment_files = comment_files.into_iter().filter(|c| !slugs.contains(&c.slug)).collect();
-    if let Err(e) = Site::assemble(config, posts, comment_files, &targets, theme, site::Options { drafts }) {
+    let comment_files: Vec<Arc<CommentFile>> = comment_files.iter().filter(|c| !slugs.contains(&c.slug)).cloned().collect();
+    if let Err(e) = Site::assemble_cached(config, posts, &comment_files, &targets, theme, site::Options { drafts }, cache) {
         errors.extend(e);
     }
     errors

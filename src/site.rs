@@ -11,20 +11,24 @@ use crate::post::{Kind, Post};
 use crate::slug;
 use crate::theme::Theme;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A post or page placed in the site.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub post: Post,
+    /// Shared with the build cache of the live preview, which keeps it while the file is unchanged.
+    pub post: Arc<Post>,
     /// Output path without base: `posts/slug/` or `en/posts/slug/`.
     pub path: String,
     /// `base_path` + `path`: `/letter/posts/slug/`.
     pub url: String,
     /// `base_url` + `path`.
     pub permalink: String,
-    pub rendered: Rendered,
+    /// Shared with the build cache, like `post`.
+    pub rendered: Arc<Rendered>,
     /// The other language versions of this post, in the site's language order.
     pub translations: Vec<usize>,
     /// Resolved `related` entries.
@@ -61,6 +65,28 @@ pub struct Site {
     pub tags: BTreeMap<String, Vec<Tag>>,
 }
 
+/// Rendered bodies kept from one build to the next (the live preview). A body
+/// is rendered again only when its post was parsed again, its reader comments
+/// changed, or an `@/` link in it now resolves differently; everything else a
+/// body depends on (config, theme) clears the cache when it changes.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    bodies: HashMap<String, CachedBody>,
+    /// Rendered `content/comments/` files, by (file, language of the post).
+    comments: HashMap<(PathBuf, String), (Arc<CommentFile>, String)>,
+}
+
+#[derive(Debug)]
+struct CachedBody {
+    post: Arc<Post>,
+    extra_comments: Option<String>,
+    links: Links,
+    rendered: Arc<Rendered>,
+}
+
+/// Every `@/` path a body resolved, with what it resolved to.
+type Links = Vec<(String, Result<String, String>)>;
+
 /// Options of a build that change what the site holds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -78,8 +104,23 @@ impl Site {
         theme: &Theme,
         options: Options,
     ) -> Result<Site, Vec<Error>> {
+        let posts = posts.into_iter().map(Arc::new).collect();
+        let comment_files: Vec<Arc<CommentFile>> = comment_files.into_iter().map(Arc::new).collect();
+        Site::assemble_cached(config, posts, &comment_files, assets, theme, options, &mut RenderCache::default())
+    }
+
+    /// [`Site::assemble`], rendering only the bodies `cache` does not hold.
+    pub fn assemble_cached(
+        config: Config,
+        posts: Vec<Arc<Post>>,
+        comment_files: &[Arc<CommentFile>],
+        assets: &BTreeSet<String>,
+        theme: &Theme,
+        options: Options,
+        cache: &mut RenderCache,
+    ) -> Result<Site, Vec<Error>> {
         let mut errors = Vec::new();
-        let mut posts: Vec<Post> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
+        let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
         // Newest first; ties broken by path so the order never depends on the file system.
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.content_path.cmp(&b.content_path)));
 
@@ -96,7 +137,7 @@ impl Site {
                     permalink: format!("{}{path}", config.base_url),
                     path,
                     post,
-                    rendered: Rendered::default(),
+                    rendered: Arc::default(),
                     translations: Vec::new(),
                     related: Vec::new(),
                 }
@@ -167,20 +208,35 @@ impl Site {
         }
 
         // Comments files, by slug.
+        let mut posts_by_slug: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post) {
+            posts_by_slug.entry(e.post.slug.as_str()).or_default().push(i);
+        }
         let mut extra_comments: HashMap<usize, String> = HashMap::new();
-        for file in &comment_files {
-            let targets: Vec<usize> =
-                entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post && e.post.slug == file.slug).map(|(i, _)| i).collect();
+        let mut comments_used = HashSet::new();
+        for file in comment_files {
+            let targets = posts_by_slug.get(file.slug.as_str()).map(Vec::as_slice).unwrap_or_default();
             if targets.is_empty() {
                 let hint = crate::error::did_you_mean(&file.slug, slug_any.keys().map(String::as_str));
                 errors.push(Error::file(&file.path, format!("comments for `{}`, but no post has that slug{hint}", file.slug)));
             }
-            for i in targets {
+            for &i in targets {
                 let lang = &entries[i].post.lang;
-                let html = comments::render(&file.comments, lang, original_lang(&config, lang), "reader-comment-");
+                let key = (file.path.clone(), lang.clone());
+                let html = match cache.comments.get(&key) {
+                    Some((f, html)) if Arc::ptr_eq(f, file) => html.clone(),
+                    _ => {
+                        let html = comments::render(&file.comments, lang, original_lang(&config, lang), "reader-comment-");
+                        cache.comments.insert(key.clone(), (file.clone(), html.clone()));
+                        html
+                    }
+                };
+                comments_used.insert(key);
                 extra_comments.insert(i, html);
             }
         }
+        drop(posts_by_slug);
+        cache.comments.retain(|k, _| comments_used.contains(k));
 
         // Render every body in parallel; links resolve against the placed entries.
         let by_content_path: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
@@ -192,22 +248,43 @@ impl Site {
             }
             Some(e.translations.iter().copied().find(|&j| entries[j].post.lang == lang).unwrap_or(i))
         };
-        let rendered: Vec<Rendered> = entries
+        let resolve_link = |path: &str, lang: &str| -> Result<String, String> {
+            let path = path.trim_start_matches('/');
+            if let Some(j) = resolve_target(path, lang) {
+                return Ok(entries[j].url.clone());
+            }
+            if assets.contains(path) {
+                return Ok(format!("{}{}", config.base_path, path.split('/').map(slug::encode_segment).collect::<Vec<_>>().join("/")));
+            }
+            let hint = suggest_path(path, by_content_path.keys().copied().chain(assets.iter().map(String::as_str)));
+            Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
+        };
+        // A cached body stands if its post, comments and every link it resolved are as they were.
+        let reused: Vec<Option<Arc<Rendered>>> = entries
             .par_iter()
             .enumerate()
             .map(|(i, e)| {
+                let c = cache.bodies.get(&e.post.content_path)?;
+                let same = Arc::ptr_eq(&c.post, &e.post)
+                    && c.extra_comments.as_deref() == extra_comments.get(&i).map(String::as_str)
+                    && c.links.iter().all(|(path, result)| resolve_link(path, &e.post.lang) == *result);
+                same.then(|| Arc::clone(&c.rendered))
+            })
+            .collect();
+        let fresh: Vec<Option<(Rendered, Links)>> = entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, e)| {
+                if reused[i].is_some() {
+                    return None;
+                }
                 let lang = e.post.lang.as_str();
                 let strings = |key: &str| theme.string(lang, key).unwrap_or(key).to_string();
+                let links = RefCell::new(Vec::new());
                 let resolve = |path: &str| -> Result<String, String> {
-                    let path = path.trim_start_matches('/');
-                    if let Some(j) = resolve_target(path, lang) {
-                        return Ok(entries[j].url.clone());
-                    }
-                    if assets.contains(path) {
-                        return Ok(format!("{}{}", config.base_path, path.split('/').map(slug::encode_segment).collect::<Vec<_>>().join("/")));
-                    }
-                    let hint = suggest_path(path, by_content_path.keys().copied().chain(assets.iter().map(String::as_str)));
-                    Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
+                    let result = resolve_link(path, lang);
+                    links.borrow_mut().push((path.to_string(), result.clone()));
+                    result
                 };
                 let cx = markdown::Context {
                     lang,
@@ -217,9 +294,27 @@ impl Site {
                     autospace: config.autospace,
                     extra_comments: extra_comments.get(&i).map(String::as_str),
                 };
-                markdown::render(&e.post.body, &cx)
+                let rendered = markdown::render(&e.post.body, &cx);
+                Some((rendered, links.into_inner()))
             })
             .collect();
+        let mut rendered: Vec<Arc<Rendered>> = Vec::with_capacity(entries.len());
+        for (i, (old, new)) in reused.into_iter().zip(fresh).enumerate() {
+            match (old, new) {
+                (Some(r), _) => rendered.push(r),
+                (None, Some((r, links))) => {
+                    let r = Arc::new(r);
+                    let e = &entries[i];
+                    cache.bodies.insert(
+                        e.post.content_path.clone(),
+                        CachedBody { post: Arc::clone(&e.post), extra_comments: extra_comments.get(&i).cloned(), links, rendered: Arc::clone(&r) },
+                    );
+                    rendered.push(r);
+                }
+                (None, None) => rendered.push(Arc::default()),
+            }
+        }
+        cache.bodies.retain(|path, _| by_content_path.contains_key(path.as_str()));
         // Errors found while rendering, now with the file's lines; then anchors.
         for (e, r) in entries.iter().zip(&rendered) {
             let offset = e.post.body_line - 1;
