@@ -24,44 +24,8 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
         return;
     }
     let posts: Vec<usize> = (0..site.entries.len()).filter(|&i| site.entries[i].post.kind == Kind::Post).collect();
-    let inliner = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
-    let results: Vec<Result<(String, String, String), Error>> = posts
-        .par_iter()
-        .map(|&i| {
-            let e = &site.entries[i];
-            let lang = e.post.lang.as_str();
-            let path = format!("{}email.html", e.path);
-            let mut ctx = views.base_context(lang, &path, &[]);
-            // Every URL of the letter, the post's own included, is made absolute below.
-            let mut page = views.full(i);
-            if let Some(c) = &e.post.cover {
-                page["cover"]["image"] = json!(cover_url(&c.image, &e.permalink));
-            }
-            ctx.insert("page", &page);
-            ctx.insert("page_kind", "email");
-            ctx.insert(
-                "email",
-                &json!({
-                    "view_online": e.permalink,
-                    "home": format!("{}{}", config.base_url, config.lang_prefix(lang)),
-                    "unsubscribe_url": config.email.unsubscribe_url,
-                }),
-            );
-            let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
-            let page_html = with_alt_text(&absolutize(&rendered, &e.permalink));
-            let text = to_text(&page_html, &e.permalink);
-            // css-inline serializes recursively: a letter nested deeper than this (a
-            // post of 20,000 nested quotes overflowed the stack) keeps its <style> instead.
-            let inlined = if nesting_depth(&page_html) > MAX_INLINE_DEPTH {
-                page_html
-            } else {
-                inliner.inline(&page_html).map_err(|err| {
-                    Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}"))
-                })?
-            };
-            Ok((e.path.clone(), inlined, text))
-        })
-        .collect();
+    let inliner = inliner();
+    let results: Vec<Result<(String, String, String), Error>> = posts.par_iter().map(|&i| letter(site, theme, views, engine, &inliner, i)).collect();
     for r in results {
         match r {
             Ok((path, html, text)) => {
@@ -71,6 +35,55 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
             Err(e) => errors.push(e),
         }
     }
+}
+
+/// The CSS inliner of the email edition.
+pub(crate) fn inliner() -> css_inline::CSSInliner<'static> {
+    css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build()
+}
+
+/// Both editions of post `i`: its output folder, `email.html` and `email.txt`.
+pub(crate) fn letter(
+    site: &Site,
+    theme: &Theme,
+    views: &Views<'_>,
+    engine: &Engine,
+    inliner: &css_inline::CSSInliner<'_>,
+    i: usize,
+) -> Result<(String, String, String), Error> {
+    let config = &site.config;
+    let e = &site.entries[i];
+    let lang = e.post.lang.as_str();
+    let path = format!("{}email.html", e.path);
+    let mut ctx = views.base_context(lang, &path, &[]);
+    // Every URL of the letter, the post's own included, is made absolute below.
+    let mut page = views.full(i);
+    if let Some(c) = &e.post.cover {
+        page["cover"]["image"] = json!(cover_url(&c.image, &e.permalink));
+    }
+    ctx.insert("page", &page);
+    ctx.insert("page_kind", "email");
+    ctx.insert(
+        "email",
+        &json!({
+            "view_online": e.permalink,
+            "home": format!("{}{}", config.base_url, config.lang_prefix(lang)),
+            "unsubscribe_url": config.email.unsubscribe_url,
+        }),
+    );
+    let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
+    let page_html = with_alt_text(&absolutize(&rendered, &e.permalink));
+    let text = to_text(&page_html, &e.permalink);
+    // css-inline serializes recursively: a letter nested deeper than this (a
+    // post of 20,000 nested quotes overflowed the stack) keeps its <style> instead.
+    let inlined = if nesting_depth(&page_html) > MAX_INLINE_DEPTH {
+        page_html
+    } else {
+        inliner
+            .inline(&page_html)
+            .map_err(|err| Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}")))?
+    };
+    Ok((e.path.clone(), inlined, text))
 }
 
 /// Deepest element nesting css-inline is given; real letters stay under 50.
