@@ -5,6 +5,7 @@
 use crate::site::{Site, Tag};
 use crate::slug;
 use crate::theme::Theme;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tera::Context;
@@ -20,8 +21,14 @@ pub struct Views<'s> {
 
 impl<'s> Views<'s> {
     pub fn new(site: &'s Site, theme: &Theme) -> Self {
+        let cards = (0..site.entries.len()).into_par_iter().map(|i| card(site, i)).collect();
+        Views::with_cards(site, theme, std::sync::Arc::new(cards))
+    }
+
+    /// Views with cards made before: `cards[i]` must be [`card`]`(site, i)`
+    /// (the live preview keeps the cards of the posts that did not change).
+    pub fn with_cards(site: &'s Site, theme: &Theme, cards: std::sync::Arc<Vec<Value>>) -> Self {
         let config = serde_json::to_value(&site.config).unwrap_or(Value::Null);
-        let cards = std::sync::Arc::new((0..site.entries.len()).map(|i| card(site, i)).collect());
         let per_lang = site
             .config
             .languages
@@ -37,6 +44,13 @@ impl<'s> Views<'s> {
     /// The card of entry `i`: what lists show.
     pub fn card(&self, i: usize) -> Value {
         self.cards[i].clone()
+    }
+
+    /// What every page's context holds besides its own values and its
+    /// language and path: the config, and each language's `site` object and
+    /// strings (by language).
+    pub fn shared(&self) -> (&Value, &BTreeMap<String, (Value, Value)>) {
+        (&self.config, &self.per_lang)
     }
 
     /// Every card, shared with the template functions.
@@ -127,7 +141,6 @@ impl<'s> Views<'s> {
     }
 }
 
-/// The card of entry `i`.
 /// Tags a card carries. Every tag page shows the card of each of its posts, so
 /// a post with N tags on N tag pages would otherwise cost N² (10,000 tags on one
 /// post took 23 GB); the post's own page lists them all.
@@ -145,7 +158,8 @@ fn tag_values(site: &Site, p: &crate::post::Post, n: usize) -> Vec<Value> {
         .collect()
 }
 
-fn card(site: &Site, i: usize) -> Value {
+/// The card of entry `i`.
+pub(crate) fn card(site: &Site, i: usize) -> Value {
     let e = &site.entries[i];
     let p = &e.post;
     let summary = match &p.summary {
