@@ -359,6 +359,11 @@ impl Site {
         Ok(Site { config, entries, posts_by_lang, pages_by_lang, tags })
     }
 
+    /// Whether `lang` has a tag page for `slug` (tags are sorted by slug).
+    pub fn has_tag(&self, lang: &str, slug: &str) -> bool {
+        self.tags.get(lang).is_some_and(|ts| ts.binary_search_by(|t| t.slug.as_str().cmp(slug)).is_ok())
+    }
+
     /// The entry of `i`'s translation in `lang`, if there is one.
     pub fn translation(&self, i: usize, lang: &str) -> Option<usize> {
         if self.entries[i].post.lang == lang {

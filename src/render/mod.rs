@@ -244,7 +244,7 @@ fn page_jobs(site: &Site, lang: &str, jobs: &mut Vec<Job>) {
             .config
             .languages
             .iter()
-            .filter(|l| site.tags.get(*l).is_some_and(|ts| ts.iter().any(|x| x.slug == t.slug)))
+            .filter(|l| site.has_tag(l, &t.slug))
             .map(|l| (l.clone(), format!("{}tags/{}/", site.config.lang_prefix(l), t.slug)))
             .collect();
         jobs.push(Job {

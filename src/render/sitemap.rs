@@ -81,7 +81,7 @@ fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
             let alternates = config
                 .languages
                 .iter()
-                .filter(|l| site.tags.get(*l).is_some_and(|ts| ts.iter().any(|x| x.slug == t.slug)))
+                .filter(|l| site.has_tag(l, &t.slug))
                 .map(|l| (l.clone(), format!("{}tags/{}/", config.lang_prefix(l), t.slug)))
                 .collect();
             map.insert(format!("{prefix}tags/{}/", t.slug), PageInfo { lastmod: newest(&t.posts), alternates });
