@@ -162,7 +162,10 @@ mod tests {
     #[test]
     fn not_utf8_is_located() {
         let e = not_utf8("a.md", b"---\ntitle: caf\xE9\n---\n");
-        assert_eq!(e.to_string(), "a.md:2:11: error: this file is not UTF-8 text (byte 0xE9); save it as UTF-8\n  |\n2 | title: caf\u{FFFD}\n  |           ^");
+        assert_eq!(
+            e.to_string(),
+            "a.md:2:11: error: this file is not UTF-8 text (byte 0xE9); save it as UTF-8\n  |\n2 | title: caf\u{FFFD}\n  |           ^"
+        );
         assert_eq!(not_utf8("a.md", b"\xFF\xFE-\0").to_string(), "a.md: error: this file is UTF-16 text; save it as UTF-8");
     }
 

@@ -71,9 +71,17 @@ fn bilingual_switch_and_layout_in_chromium() {
     let json = &dom[start..start + dom[start..].find("</pre>").unwrap()];
     let r: serde_json::Value = serde_json::from_str(&json.replace("&quot;", "\"")).unwrap_or_else(|e| panic!("{e}: {json}"));
     eprintln!("browser report: {r}");
-    for key in
-        ["toggle_shown", "wide_side_by_side", "phone_stacked", "phone_no_overflow", "both_initially", "original_only", "translation_only", "remembered", "both_again"]
-    {
+    for key in [
+        "toggle_shown",
+        "wide_side_by_side",
+        "phone_stacked",
+        "phone_no_overflow",
+        "both_initially",
+        "original_only",
+        "translation_only",
+        "remembered",
+        "both_again",
+    ] {
         assert_eq!(r[key], true, "{key} in {r}");
     }
     assert_eq!(r["pressed"], "true");

@@ -9,10 +9,10 @@ pub mod blocks;
 pub mod cjk;
 pub mod highlight;
 
+use crate::escape::html as escape;
 use crate::sanitize;
 use blocks::Block;
 use cjk::WordCount;
-use crate::escape::html as escape;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::collections::{BTreeMap, BTreeSet};
 

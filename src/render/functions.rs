@@ -30,11 +30,7 @@ impl SiteQuery {
             by_lang: site.posts_by_lang.clone(),
             by_tag,
             by_path: site.entries.iter().enumerate().map(|(i, e)| (e.post.content_path.clone(), i)).collect(),
-            translations: site
-                .entries
-                .iter()
-                .map(|e| e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), j)).collect())
-                .collect(),
+            translations: site.entries.iter().map(|e| e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), j)).collect()).collect(),
             default_lang: site.config.default_language.clone(),
         })
     }
