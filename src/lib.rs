@@ -14,6 +14,7 @@ pub mod disk;
 pub mod error;
 pub mod escape;
 pub mod frontmatter;
+pub mod incremental;
 pub mod markdown;
 pub mod output;
 pub mod post;

@@ -1,0 +1,258 @@
+//! The incremental engine of the live preview gives, after every kind of edit,
+//! exactly the output a full build of the same files gives.
+//!
+//! A synthetic site (benches/gen_corpus.rs) is built once; then posts, tags,
+//! dates, slugs, translations, comments, assets, templates and config.yaml
+//! change one at a time, and after each change the engine's output is compared
+//! with a fresh `gen build` of the folder.
+
+#[allow(dead_code)]
+#[path = "../benches/gen_corpus.rs"]
+mod corpus;
+
+use gen_site::build::{self, BuildOptions};
+use gen_site::disk;
+use gen_site::incremental::{Changes, Incremental};
+use gen_site::output::Output;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn options() -> BuildOptions {
+    BuildOptions { drafts: true, base_url: Some("http://127.0.0.1:1111/".into()) }
+}
+
+fn full(root: &Path) -> Result<Output, Vec<gen_site::error::Error>> {
+    let sources = disk::load(root)?;
+    build::build(&sources, &options()).map(|b| b.output)
+}
+
+/// The paths whose bytes differ between two outputs.
+fn differences(a: &Output, b: &Output) -> Vec<String> {
+    let mut d: Vec<String> = a.files.iter().filter(|(k, v)| b.files.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
+    d.extend(b.files.keys().filter(|k| !a.files.contains_key(*k)).cloned());
+    d.sort();
+    d
+}
+
+struct Site {
+    dir: tempfile::TempDir,
+    inc: Incremental,
+    last: Output,
+}
+
+impl Site {
+    fn new(posts: usize) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        corpus::generate(posts, dir.path(), 7);
+        let mut inc = Incremental::new(dir.path(), options());
+        inc.build().unwrap();
+        let last = inc.output().clone();
+        assert_eq!(differences(&last, &full(dir.path()).unwrap()), Vec::<String>::new(), "first build");
+        Site { dir, inc, last }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn posts(&self) -> Vec<String> {
+        let mut names: Vec<String> =
+            fs::read_dir(self.root().join("content/posts")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.root().join(rel)).unwrap()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn remove(&self, rel: &str) {
+        fs::remove_file(self.root().join(rel)).unwrap();
+    }
+
+    /// Tell the engine `changed`; check its output against a full build, and
+    /// its reported changes against the outputs before and after.
+    fn check(&mut self, what: &str, changed: &[&str]) -> Changes {
+        let paths: Vec<PathBuf> = changed.iter().map(PathBuf::from).collect();
+        let fast = self.inc.update(&paths).unwrap_or_else(|e| panic!("{what}: {}", e[0]));
+        let expected = full(self.root()).unwrap_or_else(|e| panic!("{what}: full build failed: {}", e[0]));
+        // Before `finish`, only the search index may lag behind.
+        let stale: Vec<String> = differences(self.inc.output(), &expected).into_iter().filter(|p| !p.contains("search/")).collect();
+        assert_eq!(stale, Vec::<String>::new(), "{what}: differs from a full build before finish");
+        let rest = self.inc.finish().unwrap_or_else(|e| panic!("{what}: {}", e[0]));
+        assert_eq!(differences(self.inc.output(), &expected), Vec::<String>::new(), "{what}: differs from a full build");
+        assert!(!self.inc.pending());
+        let mut reported: Vec<String> = fast.paths().into_iter().chain(rest.paths()).collect();
+        reported.sort();
+        reported.dedup();
+        assert_eq!(reported, differences(&self.last, &expected), "{what}: reported changes");
+        self.last = expected;
+        fast
+    }
+}
+
+#[test]
+fn every_kind_of_edit_matches_a_full_build() {
+    let mut site = Site::new(130);
+    let posts = site.posts();
+    let zh: Vec<&String> = posts.iter().filter(|p| !p.ends_with(".en.md")).collect();
+    let en: Vec<&String> = posts.iter().filter(|p| p.ends_with(".en.md")).collect();
+    let rel = |name: &str| format!("content/posts/{name}");
+
+    // A sentence in the middle of a body: the post, its email edition, feeds.
+    let a = rel(zh[60]);
+    let text = site.read(&a).replace("<!-- more -->", "<!-- more -->\n\n新增的一段话，用于测试增量构建。");
+    site.write(&a, &text);
+    let changes = site.check("body edit", &[&a]);
+    assert!(changes.written.len() <= 6, "a body edit rewrote {:?}", changes.written);
+    assert!(changes.written.iter().all(|p| !p.contains("tags/")), "{:?}", changes.written);
+
+    // Nothing changed: nothing written.
+    let changes = site.check("no change", &[&a]);
+    assert!(changes.is_empty(), "{changes:?}");
+
+    // The title: lists that show the post change too.
+    let text = site.read(&a).replacen("title: \"", "title: \"新标题：", 1);
+    site.write(&a, &text);
+    site.check("title edit", &[&a]);
+
+    // The summary (first paragraph).
+    let text = site.read(&a).replace("\n---\n", "\n---\n开头加一句。");
+    site.write(&a, &text);
+    site.check("summary edit", &[&a]);
+
+    // Tags added and removed.
+    let text = site.read(&a).replacen("tags: [", "tags: [\"增量\", ", 1);
+    site.write(&a, &text);
+    site.check("tag added", &[&a]);
+    let text = site.read(&a).replacen("tags: [\"增量\", ", "tags: [", 1);
+    site.write(&a, &text);
+    site.check("tag removed", &[&a]);
+
+    // A date that moves the post to another index page and year.
+    let b = rel(zh[10]);
+    let text = site.read(&b);
+    let date_line = text.lines().find(|l| l.starts_with("date: ")).unwrap().to_string();
+    site.write(&b, &text.replacen(&date_line, "date: 2030-01-01 08:00", 1));
+    site.check("date moved", &[&b]);
+
+    // A new post, then the same post gone.
+    let c = "content/posts/2031-02-03-brand-new.md";
+    site.write(c, "---\ntitle: 全新的文章\ndate: 2031-02-03 09:00\ntags: [开源, Rust]\nissue: 9999\n---\n第一段。\n\n## 小节\n\n正文，链接到[旧文](@/posts/PLACEHOLDER)。\n".replace("PLACEHOLDER", zh[3]).as_str());
+    site.check("post added", &[c]);
+    site.remove(c);
+    site.check("post removed", &[c]);
+
+    // A translation added and removed.
+    let base = zh.iter().find(|z| !en.iter().any(|e| e.trim_end_matches(".en.md") == z.trim_end_matches(".md"))).unwrap();
+    let t = rel(&base.replace(".md", ".en.md"));
+    site.write(&t, "---\ntitle: A new translation\ndate: 2020-01-01\ntags: [Rust]\n---\nTranslated text.\n");
+    site.check("translation added", &[&t]);
+    site.remove(&t);
+    site.check("translation removed", &[&t]);
+
+    // A slug change: posts that link to it (`@/`) follow. (One that another
+    // post lists in `related` would be an error, as in a full build.)
+    let texts: Vec<String> = posts.iter().map(|p| site.read(&rel(p))).collect();
+    let linked = zh
+        .iter()
+        .find(|z| {
+            let slug = z.get(11..).unwrap_or_default().trim_end_matches(".md");
+            let related = texts.iter().any(|t| t.lines().any(|l| l.starts_with("related:") && l.contains(slug)));
+            !related && texts.iter().any(|t| t.contains(&format!("@/posts/{z}")))
+        })
+        .expect("a post that is linked to and not related");
+    let d = rel(linked);
+    let text = site.read(&d);
+    site.write(&d, &text.replacen("---\n", "---\nslug: renamed-post\n", 1));
+    site.check("slug changed", &[&d]);
+
+    // A draft appears (the preview shows drafts).
+    let text = site.read(&d);
+    site.write(&d, &text.replacen("---\n", "---\ndraft: true\n", 1));
+    site.check("draft", &[&d]);
+
+    // Reader comments added later, changed, removed.
+    let slug = "renamed-post";
+    let cfile = format!("content/comments/{slug}.yaml");
+    site.write(&cfile, "- author: 新读者\n  body: 写得好。\n");
+    site.check("comments added", &[&cfile]);
+    site.write(&cfile, "- author: 新读者\n  body: 写得很好。\n");
+    site.check("comments changed", &[&cfile]);
+    site.remove(&cfile);
+    site.check("comments removed", &[&cfile]);
+
+    // An asset.
+    site.write("content/images/logo.svg", "<svg/>");
+    site.check("asset added", &["content/images/logo.svg"]);
+    site.write("content/images/logo.svg", "<svg></svg>");
+    site.check("asset changed", &["content/images/logo.svg"]);
+    site.remove("content/images/logo.svg");
+    site.check("asset removed", &["content/images/logo.svg", "content/images"]);
+
+    // Editor leftovers are not content.
+    site.write("content/posts/.x.md.swp", "junk");
+    let changes = site.check("swap file", &["content/posts/.x.md.swp"]);
+    assert!(changes.is_empty());
+
+    // A template of the site's own, then gone: everything is rendered again.
+    let page = "themes/default/templates/page.html";
+    site.write(page, "{% extends \"base.html\" %}{% block content %}<main class=\"own\">{{ page.content | safe }}</main>{% endblock content %}");
+    site.check("template added", &[page]);
+    site.remove(page);
+    site.check("template removed", &[page]);
+
+    // config.yaml.
+    let config = site.read("config.yaml");
+    site.write("config.yaml", &config.replace("paginate: 10", "paginate: 7"));
+    site.check("config changed", &["config.yaml"]);
+
+    // Several files at once, reported through their folder.
+    let e = rel(zh[20]);
+    let f = rel(zh[21]);
+    let text = site.read(&e).replace("<!-- more -->", "<!-- more -->\n\n又一段。");
+    site.write(&e, &text);
+    let text = site.read(&f).replacen("title: \"", "title: \"改：", 1);
+    site.write(&f, &text);
+    site.check("a folder", &["content/posts"]);
+}
+
+#[test]
+fn errors_keep_the_last_good_output_and_recover() {
+    let mut site = Site::new(25);
+    let name = site.posts()[5].clone();
+    let a = format!("content/posts/{name}");
+    let good = site.read(&a);
+    let before = site.inc.output().clone();
+    site.write(&a, &good.replacen("title:", "titel:", 1));
+    let errors = site.inc.update(&[PathBuf::from(&a)]).unwrap_err();
+    assert!(errors[0].to_string().contains("titel"), "{}", errors[0]);
+    assert_eq!(site.inc.output(), &before, "a failed build leaves the output as it was");
+    // A link to a post that does not exist: an error at render time of the site.
+    site.write(&a, &good.replace("<!-- more -->", "<!-- more -->\n\n[坏链接](@/posts/nope.md)"));
+    assert!(site.inc.update(&[PathBuf::from(&a)]).is_err());
+    site.write(&a, &good.replace("<!-- more -->", "<!-- more -->\n\n修好了。"));
+    site.check("fixed", &[&a]);
+}
+
+#[test]
+fn search_is_left_stale_until_finish() {
+    let mut site = Site::new(25);
+    let name = site.posts()[3].clone();
+    let a = format!("content/posts/{name}");
+    let text = site.read(&a).replace("<!-- more -->", "<!-- more -->\n\n独一无二的搜索词语。");
+    site.write(&a, &text);
+    site.inc.update(&[PathBuf::from(&a)]).unwrap();
+    assert!(site.inc.pending());
+    let changes = site.inc.finish().unwrap();
+    assert!(changes.written.iter().all(|p| p.contains("search/")), "{:?}", changes.written);
+    assert!(!changes.written.is_empty());
+    assert!(!site.inc.pending());
+    assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
+}
