@@ -64,6 +64,22 @@ impl Cache {
     pub fn clear(&mut self) {
         *self = Cache::default();
     }
+
+    /// Keep `post` as the parse of its file (parsed with [`parse_post`]).
+    pub fn set_post(&mut self, post: Arc<Post>) {
+        self.posts.insert(post.content_path.clone(), Ok(post));
+    }
+
+    /// The rendered bodies.
+    pub fn bodies(&mut self) -> &mut site::RenderCache {
+        &mut self.bodies
+    }
+}
+
+/// Parse the post or page at `path` (inside `content/`) from its bytes, as a build does.
+pub fn parse_post(path: &str, bytes: &[u8], config: &Config) -> Result<Arc<Post>, Vec<Error>> {
+    let text = utf8(&format!("content/{path}"), bytes)?;
+    Post::parse(path, text, config).map(Arc::new)
 }
 
 /// The site assembled from its sources, ready to render.
@@ -114,13 +130,7 @@ pub fn assemble(sources: &Sources, options: &BuildOptions, cache: &mut Cache) ->
         }
     }
     let unparsed: Vec<&(&String, &Vec<u8>)> = md_files.iter().filter(|(path, _)| !cache.posts.contains_key(path.as_str())).collect();
-    let parsed: Vec<Result<Arc<Post>, Vec<Error>>> = unparsed
-        .par_iter()
-        .map(|(path, bytes)| {
-            let text = utf8(&format!("content/{path}"), bytes)?;
-            Post::parse(path, text, &config).map(Arc::new)
-        })
-        .collect();
+    let parsed: Vec<Result<Arc<Post>, Vec<Error>>> = unparsed.par_iter().map(|(path, bytes)| parse_post(path, bytes, &config)).collect();
     for ((path, _), p) in unparsed.into_iter().zip(parsed) {
         cache.posts.insert(path.to_string(), p);
     }

@@ -239,26 +239,7 @@ impl Site {
         cache.comments.retain(|k, _| comments_used.contains(k));
 
         // Render every body in parallel; links resolve against the placed entries.
-        let by_content_path: HashMap<&str, usize> = entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
-        let resolve_target = |path: &str, lang: &str| -> Option<usize> {
-            let &i = by_content_path.get(path)?;
-            let e = &entries[i];
-            if e.post.lang == lang {
-                return Some(i);
-            }
-            Some(e.translations.iter().copied().find(|&j| entries[j].post.lang == lang).unwrap_or(i))
-        };
-        let resolve_link = |path: &str, lang: &str| -> Result<String, String> {
-            let path = path.trim_start_matches('/');
-            if let Some(j) = resolve_target(path, lang) {
-                return Ok(entries[j].url.clone());
-            }
-            if assets.contains(path) {
-                return Ok(format!("{}{}", config.base_path, path.split('/').map(slug::encode_segment).collect::<Vec<_>>().join("/")));
-            }
-            let hint = suggest_path(path, by_content_path.keys().copied().chain(assets.iter().map(String::as_str)));
-            Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
-        };
+        let resolver = Resolver::new(&entries, assets, &config);
         // A cached body stands if its post, comments and every link it resolved are as they were.
         let reused: Vec<Option<Arc<Rendered>>> = entries
             .par_iter()
@@ -267,36 +248,14 @@ impl Site {
                 let c = cache.bodies.get(&e.post.content_path)?;
                 let same = Arc::ptr_eq(&c.post, &e.post)
                     && c.extra_comments.as_deref() == extra_comments.get(&i).map(String::as_str)
-                    && c.links.iter().all(|(path, result)| resolve_link(path, &e.post.lang) == *result);
+                    && c.links.iter().all(|(path, result)| resolver.link(path, &e.post.lang) == *result);
                 same.then(|| Arc::clone(&c.rendered))
             })
             .collect();
         let fresh: Vec<Option<(Rendered, Links)>> = entries
             .par_iter()
             .enumerate()
-            .map(|(i, e)| {
-                if reused[i].is_some() {
-                    return None;
-                }
-                let lang = e.post.lang.as_str();
-                let strings = |key: &str| theme.string(lang, key).unwrap_or(key).to_string();
-                let links = RefCell::new(Vec::new());
-                let resolve = |path: &str| -> Result<String, String> {
-                    let result = resolve_link(path, lang);
-                    links.borrow_mut().push((path.to_string(), result.clone()));
-                    result
-                };
-                let cx = markdown::Context {
-                    lang,
-                    original_lang: original_lang(&config, lang),
-                    strings: &strings,
-                    resolve: &resolve,
-                    autospace: config.autospace,
-                    extra_comments: extra_comments.get(&i).map(String::as_str),
-                };
-                let rendered = markdown::render(&e.post.body, &cx);
-                Some((rendered, links.into_inner()))
-            })
+            .map(|(i, e)| reused[i].is_none().then(|| render_body(e, extra_comments.get(&i).map(String::as_str), &resolver, theme)))
             .collect();
         let mut rendered: Vec<Arc<Rendered>> = Vec::with_capacity(entries.len());
         for (i, (old, new)) in reused.into_iter().zip(fresh).enumerate() {
@@ -314,31 +273,12 @@ impl Site {
                 (None, None) => rendered.push(Arc::default()),
             }
         }
-        cache.bodies.retain(|path, _| by_content_path.contains_key(path.as_str()));
+        cache.bodies.retain(|path, _| resolver.by_content_path.contains_key(path.as_str()));
         // Errors found while rendering, now with the file's lines; then anchors.
         for (e, r) in entries.iter().zip(&rendered) {
-            let offset = e.post.body_line - 1;
-            for (line, col, msg) in &r.errors {
-                errors.push(Error::new(&e.post.path, line + offset, *col, msg.clone()).with_source(&body_text(e)));
-            }
-            for link in &r.anchor_links {
-                if let Some(j) = resolve_target(&link.target, &e.post.lang) {
-                    if !rendered[j].ids.contains(&link.anchor) {
-                        let hint = crate::error::did_you_mean(&link.anchor, rendered[j].ids.iter().map(String::as_str));
-                        errors.push(
-                            Error::new(
-                                &e.post.path,
-                                link.line + offset,
-                                link.col,
-                                format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor),
-                            )
-                            .with_source(&body_text(e)),
-                        );
-                    }
-                }
-            }
+            body_errors(e, r, &resolver, |j| &rendered[j], &mut errors);
         }
-        drop(by_content_path);
+        drop(resolver);
         for (e, r) in entries.iter_mut().zip(rendered) {
             e.rendered = r;
         }
@@ -364,12 +304,132 @@ impl Site {
         self.tags.get(lang).is_some_and(|ts| ts.binary_search_by(|t| t.slug.as_str().cmp(slug)).is_ok())
     }
 
+    /// Put a new version of entry `i`'s post in place whose front matter is the
+    /// same as the old one's (only the body changed), and render its body the
+    /// way [`Site::assemble_cached`] would. Returns false, changing nothing,
+    /// when that cannot be done here: the body or an anchor link into it has
+    /// an error, or `cache` does not hold the old body (assemble again then).
+    pub fn replace_body(&mut self, i: usize, post: Arc<Post>, assets: &BTreeSet<String>, theme: &Theme, cache: &mut RenderCache) -> bool {
+        let old = &self.entries[i].post;
+        let same = old.content_path == post.content_path && old.front_matter == post.front_matter && old.body_line == post.body_line;
+        let Some(cached) = cache.bodies.get(&post.content_path).filter(|c| same && Arc::ptr_eq(&c.post, old)) else { return false };
+        let extra = cached.extra_comments.clone();
+        let mut entry = self.entries[i].clone();
+        entry.post = post;
+        let resolver = Resolver::new(&self.entries, assets, &self.config);
+        let (rendered, links) = render_body(&entry, extra.as_deref(), &resolver, theme);
+        let mut errors = Vec::new();
+        body_errors(&entry, &rendered, &resolver, |j| if j == i { &rendered } else { &self.entries[j].rendered }, &mut errors);
+        // Anchor links of other posts into this one.
+        for (k, e) in self.entries.iter().enumerate().filter(|(k, _)| *k != i) {
+            for link in &e.rendered.anchor_links {
+                if resolver.target(&link.target, &e.post.lang) == Some(i) && !rendered.ids.contains(&link.anchor) {
+                    errors.push(Error::file(&e.post.path, format!("entry {k} links to a missing anchor")));
+                }
+            }
+        }
+        drop(resolver);
+        if !errors.is_empty() {
+            return false;
+        }
+        let rendered = Arc::new(rendered);
+        cache.bodies.insert(
+            entry.post.content_path.clone(),
+            CachedBody { post: Arc::clone(&entry.post), extra_comments: extra, links, rendered: Arc::clone(&rendered) },
+        );
+        entry.rendered = rendered;
+        self.entries[i] = entry;
+        true
+    }
+
     /// The entry of `i`'s translation in `lang`, if there is one.
     pub fn translation(&self, i: usize, lang: &str) -> Option<usize> {
         if self.entries[i].post.lang == lang {
             return Some(i);
         }
         self.entries[i].translations.iter().copied().find(|&j| self.entries[j].post.lang == lang)
+    }
+}
+
+/// How `@/` links in bodies resolve: to an entry (its translation in the
+/// linking body's language when there is one) or to a content asset.
+struct Resolver<'a> {
+    entries: &'a [Entry],
+    by_content_path: HashMap<&'a str, usize>,
+    assets: &'a BTreeSet<String>,
+    config: &'a Config,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(entries: &'a [Entry], assets: &'a BTreeSet<String>, config: &'a Config) -> Self {
+        let by_content_path = entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
+        Resolver { entries, by_content_path, assets, config }
+    }
+
+    /// The entry `path` (inside `content/`) leads to from a body in `lang`.
+    fn target(&self, path: &str, lang: &str) -> Option<usize> {
+        let &i = self.by_content_path.get(path)?;
+        let e = &self.entries[i];
+        if e.post.lang == lang {
+            return Some(i);
+        }
+        Some(e.translations.iter().copied().find(|&j| self.entries[j].post.lang == lang).unwrap_or(i))
+    }
+
+    /// The URL of `@/path` in a body in `lang`, or why there is none.
+    fn link(&self, path: &str, lang: &str) -> Result<String, String> {
+        let path = path.trim_start_matches('/');
+        if let Some(j) = self.target(path, lang) {
+            return Ok(self.entries[j].url.clone());
+        }
+        if self.assets.contains(path) {
+            return Ok(format!("{}{}", self.config.base_path, path.split('/').map(slug::encode_segment).collect::<Vec<_>>().join("/")));
+        }
+        let hint = suggest_path(path, self.by_content_path.keys().copied().chain(self.assets.iter().map(String::as_str)));
+        Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
+    }
+}
+
+/// Render the body of `e` with its reader comments `extra`, noting every link it resolves.
+fn render_body(e: &Entry, extra: Option<&str>, resolver: &Resolver<'_>, theme: &Theme) -> (Rendered, Links) {
+    let config = resolver.config;
+    let lang = e.post.lang.as_str();
+    let strings = |key: &str| theme.string(lang, key).unwrap_or(key).to_string();
+    let links = RefCell::new(Vec::new());
+    let resolve = |path: &str| -> Result<String, String> {
+        let result = resolver.link(path, lang);
+        links.borrow_mut().push((path.to_string(), result.clone()));
+        result
+    };
+    let cx = markdown::Context {
+        lang,
+        original_lang: original_lang(config, lang),
+        strings: &strings,
+        resolve: &resolve,
+        autospace: config.autospace,
+        extra_comments: extra,
+    };
+    let rendered = markdown::render(&e.post.body, &cx);
+    (rendered, links.into_inner())
+}
+
+/// The errors of a rendered body, at the lines of its file, and of its links to anchors.
+fn body_errors<'r>(e: &Entry, r: &Rendered, resolver: &Resolver<'_>, rendered: impl Fn(usize) -> &'r Rendered, errors: &mut Vec<Error>) {
+    let offset = e.post.body_line - 1;
+    for (line, col, msg) in &r.errors {
+        errors.push(Error::new(&e.post.path, line + offset, *col, msg.clone()).with_source(&body_text(e)));
+    }
+    for link in &r.anchor_links {
+        if let Some(j) = resolver.target(&link.target, &e.post.lang) {
+            let ids = &rendered(j).ids;
+            if !ids.contains(&link.anchor) {
+                let hint = crate::error::did_you_mean(&link.anchor, ids.iter().map(String::as_str));
+                errors.push(
+                    Error::new(&e.post.path, link.line + offset, link.col, format!("`{}` has no anchor `#{}`{hint}", link.target, link.anchor))
+                        .with_source(&body_text(e)),
+                );
+            }
+        }
     }
 }
 
