@@ -113,6 +113,26 @@ fn every_kind_of_edit_matches_a_full_build() {
     assert!(changes.written.len() <= 6, "a body edit rewrote {:?}", changes.written);
     assert!(changes.written.iter().all(|p| !p.contains("tags/")), "{:?}", changes.written);
 
+    // Bodies of the newest post (in the feeds) and of a translated post that
+    // others list as related (their pages show it).
+    let newest = rel(zh.last().unwrap());
+    let text = site.read(&newest).replace("<!-- more -->", "<!-- more -->\n\n最新一篇的新段落。");
+    site.write(&newest, &text);
+    site.check("newest body edit", &[&newest]);
+    let texts: Vec<String> = posts.iter().map(|p| site.read(&rel(p))).collect();
+    let shared = zh
+        .iter()
+        .find(|z| {
+            let slug = z.get(11..).unwrap_or_default().trim_end_matches(".md");
+            let translated = en.iter().any(|e| e.trim_end_matches(".en.md") == z.trim_end_matches(".md"));
+            translated && texts.iter().any(|t| t.lines().any(|l| l.starts_with("related:") && l.contains(slug)))
+        })
+        .expect("a translated post that others list as related");
+    let g = rel(shared);
+    let text = site.read(&g).replace("<!-- more -->", "<!-- more -->\n\n多了一句话。");
+    site.write(&g, &text);
+    site.check("related body edit", &[&g]);
+
     // Nothing changed: nothing written.
     let changes = site.check("no change", &[&a]);
     assert!(changes.is_empty(), "{changes:?}");
