@@ -53,7 +53,7 @@ fn main() {
         "write  {:>8.3} s  ({} files, {} MB)",
         t.elapsed().as_secs_f64(),
         built.output.files.len(),
-        built.output.files.values().map(Vec::len).sum::<usize>() / 1_000_000
+        built.output.files.values().map(|b| b.len()).sum::<usize>() / 1_000_000
     );
     let t = Instant::now();
     drop(built);

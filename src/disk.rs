@@ -127,7 +127,7 @@ fn write_tree(output: &Output, dir: &Path) -> io::Result<()> {
         if !Output::is_safe_path(path) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {path}")));
         }
-        fs::write(dir.join(path), bytes)
+        fs::write(dir.join(path), bytes.as_slice())
     })
 }
 

@@ -25,7 +25,7 @@ use crate::build::{self, Assembled, BuildOptions, Cache};
 use crate::disk::{self, Sources};
 use crate::error::Error;
 use crate::markdown::Rendered;
-use crate::output::Output;
+use crate::output::{Bytes, Output};
 use crate::post::{Kind, Post};
 use crate::render::views::{self, Views};
 use crate::render::{self, Engine, Job, Vars, email, feeds, functions, search, sitemap};
@@ -106,7 +106,7 @@ struct EntryFp {
 }
 
 /// Output files by path.
-type Files = Vec<(String, Vec<u8>)>;
+type Files = Vec<(String, Bytes)>;
 
 /// The last good build.
 struct State {
@@ -704,12 +704,13 @@ fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Files>, Ve
         .filter(|u| matches!(u, Unit::Page(_) | Unit::Letter(_)))
         .map(|unit| match unit {
             Unit::Page(path) => match cx.jobs.get(path.as_str()) {
-                Some(job) => render::render_job(job, site, cx.views, cx.engine).map(|html| vec![(path.clone(), html.into_bytes())]),
+                Some(job) => render::render_job(job, site, cx.views, cx.engine).map(|html| vec![(path.clone(), Arc::new(html.into_bytes()))]),
                 None => Ok(Vec::new()),
             },
             Unit::Letter(folder) => match cx.letters.get(folder.as_str()) {
-                Some(&i) => email::letter(site, cx.theme, cx.views, cx.engine, &inliner, i)
-                    .map(|(p, html, text)| vec![(format!("{p}email.html"), html.into_bytes()), (format!("{p}email.txt"), text.into_bytes())]),
+                Some(&i) => email::letter(site, cx.theme, cx.views, cx.engine, &inliner, i).map(|(p, html, text)| {
+                    vec![(format!("{p}email.html"), Arc::new(html.into_bytes())), (format!("{p}email.txt"), Arc::new(text.into_bytes()))]
+                }),
                 None => Ok(Vec::new()),
             },
             _ => Ok(Vec::new()),
@@ -735,7 +736,7 @@ fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Files>, Ve
             Unit::Feeds => whole(&|o, _| feeds::render(site, cx.theme, o), &mut errors),
             Unit::Theme => whole(&|o, e| render::theme_files(site, cx.theme, o, e), &mut errors),
             Unit::Asset(p) => match cx.sources.content.get(p) {
-                Some(bytes) => vec![(p.clone(), bytes.clone())],
+                Some(bytes) => vec![(p.clone(), Arc::new(bytes.clone()))],
                 None => Vec::new(),
             },
             Unit::Sitemap => {
@@ -968,12 +969,12 @@ fn html_keys(site: &Site, theme: &Theme, jobs: &Map<&str, &Job>) -> Vec<String> 
 fn sitemap_of(site: &Site, keys: &[String], out: &mut Output) {
     let mut pages = Output::default();
     for k in keys {
-        pages.files.insert(k.clone(), Vec::new());
+        pages.files.insert(k.clone(), Bytes::default());
     }
     sitemap::render(site, &mut pages);
     for name in ["sitemap.xml", "robots.txt"] {
         if let Some(bytes) = pages.files.remove(name) {
-            out.add(name, bytes);
+            out.files.entry(name.to_string()).or_insert(bytes);
         }
     }
 }

@@ -2,11 +2,17 @@
 //! build` writes it once and `gen serve` serves it without touching the disk.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The bytes of one file, shared: cloning an output copies no file, so the
+/// live preview can serve one version while it builds the next, and two
+/// versions of a file compare equal at once when they are the same bytes.
+pub type Bytes = Arc<Vec<u8>>;
 
 /// Every file of the built site, by path relative to the output folder (`posts/a/index.html`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
-    pub files: BTreeMap<String, Vec<u8>>,
+    pub files: BTreeMap<String, Bytes>,
 }
 
 impl Output {
@@ -16,7 +22,7 @@ impl Output {
         if self.files.contains_key(&path) {
             return false;
         }
-        self.files.insert(path, bytes.into());
+        self.files.insert(path, Arc::new(bytes.into()));
         true
     }
 
@@ -24,7 +30,7 @@ impl Output {
     pub fn lookup(&self, url_path: &str) -> Option<&[u8]> {
         let p = url_path.trim_start_matches('/');
         let key = if p.is_empty() || p.ends_with('/') { format!("{p}index.html") } else { p.to_string() };
-        self.files.get(&key).map(Vec::as_slice)
+        self.files.get(&key).map(|b| b.as_slice())
     }
 
     /// Number of HTML pages.

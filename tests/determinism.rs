@@ -176,7 +176,13 @@ fn two_builds_in_one_process_are_identical() {
     write_files(&site, &generated_files(150));
     let once = || {
         let sources = gen_site::disk::load(&site).unwrap();
-        gen_site::build::build(&sources, &gen_site::build::BuildOptions::default()).unwrap_or_else(|e| panic!("{e:?}")).output.files
+        gen_site::build::build(&sources, &gen_site::build::BuildOptions::default())
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .output
+            .files
+            .into_iter()
+            .map(|(k, v)| (k, v.to_vec()))
+            .collect::<BTreeMap<_, _>>()
     };
     let (a, b) = (once(), once());
     assert_same("in-process builds", &a, &b);

@@ -33,7 +33,7 @@ fn build_with_config(root: &Path, edit: impl Fn(&str) -> String) -> Built {
 
 fn text(built: &Built, path: &str) -> String {
     let bytes = built.output.files.get(path).unwrap_or_else(|| panic!("{path} is missing; have {:?}", built.output.files.keys().collect::<Vec<_>>()));
-    String::from_utf8(bytes.clone()).expect("utf-8")
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
 }
 
 /// Every `href`/`src` value of an HTML text.
