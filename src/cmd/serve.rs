@@ -166,8 +166,9 @@ async fn shutdown_signal() {
 /// build runs are taken together by the next one.
 fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: &Shared, events: &Receiver<WatchEvent>) {
     let stopping = shared.stopping();
+    let mut waiting: Option<WatchEvent> = None;
     loop {
-        let first = match events.recv_timeout(Duration::from_millis(250)) {
+        let first = match waiting.take().map_or_else(|| events.recv_timeout(Duration::from_millis(250)), Ok) {
             Ok(event) => event,
             Err(RecvTimeoutError::Timeout) if !*stopping.borrow() => continue,
             Err(_) => return,
@@ -208,6 +209,25 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
             Outcome::Failed => {
                 super::report(&errors.unwrap_or_default(), "rebuild");
                 eprintln!("  after {took}; still serving the last good site; the error is shown in the browser ({pages})");
+                continue;
+            }
+        }
+        // The search index, left stale by the rebuild, follows once no more changes come.
+        if preview.pending() {
+            match events.recv_timeout(Duration::from_millis(300)) {
+                Ok(event) => waiting = Some(event),
+                Err(RecvTimeoutError::Timeout) => {
+                    let started = Instant::now();
+                    match preview.finish() {
+                        Some(Ok(output)) => {
+                            shared.publish_data(output);
+                            println!("  search index updated in {}", ms(started));
+                        }
+                        Some(Err(errors)) => super::report(&errors, "search index"),
+                        None => {}
+                    }
+                }
+                Err(_) => return,
             }
         }
     }

@@ -151,6 +151,14 @@ impl Shared {
         }
     }
 
+    /// Serve a new output that differs from the one served only in data the
+    /// open pages do not show (the search index, brought up to date after a
+    /// rebuild): no reload is sent and the version stays.
+    pub fn publish_data(&self, output: Output) {
+        let old = self.snapshot();
+        self.replace(Snapshot { output: Arc::new(output), ..(*old).clone() });
+    }
+
     fn send(&self, message: Message) {
         // An error only means no browser is listening.
         let _ = self.events.send(message);

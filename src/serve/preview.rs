@@ -1,9 +1,12 @@
 //! The build behind the live preview: one place that turns the site's files
 //! into an [`Output`] served from memory, with drafts and the local address.
+//! Builds are incremental ([`crate::incremental`]): after the first, only
+//! what the changed files affect is rendered again.
 
 use crate::build::{self, BuildOptions};
-use crate::disk;
+use crate::disk::Sources;
 use crate::error::Error;
+use crate::incremental::Incremental;
 use crate::output::Output;
 use std::path::{Path, PathBuf};
 
@@ -12,12 +15,14 @@ pub struct Preview {
     root: PathBuf,
     origin: String,
     base_path: String,
+    /// The site as last built, kept up to date file by file.
+    site: Option<Incremental>,
 }
 
 impl Preview {
     /// Preview the site at `root`, served at `origin` (`http://127.0.0.1:1111`, no trailing slash).
     pub fn new(root: &Path, origin: &str) -> Preview {
-        Preview { root: root.to_path_buf(), origin: origin.trim_end_matches('/').to_string(), base_path: "/".into() }
+        Preview { root: root.to_path_buf(), origin: origin.trim_end_matches('/').to_string(), base_path: "/".into(), site: None }
     }
 
     /// The site's folder.
@@ -39,14 +44,48 @@ impl Preview {
     /// Build the site after `changed` (paths relative to the root; empty for
     /// the first build). Drafts are shown and `base_url` is the local address.
     ///
-    /// This is the only place serve builds: today a full rebuild; an
-    /// incremental one can take its place without touching the serve loop.
+    /// This is the only place serve builds. Only the changed files are read
+    /// again and only what they affect is rendered; a new sub-path in
+    /// config.yaml (a new local address) builds everything. The search index
+    /// may be left stale: [`Preview::finish`] brings it up to date.
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Output, Vec<Error>> {
-        let _ = changed;
-        let sources = disk::load(&self.root)?;
-        let config = build::config(&sources, &BuildOptions::default())?;
-        self.base_path = config.base_path.clone();
-        let options = BuildOptions { drafts: true, base_url: Some(self.base_url()) };
-        build::build(&sources, &options).map(|built| built.output)
+        let config_changed = changed.iter().any(|p| p == Path::new("config.yaml") || p.as_os_str().is_empty() || p == Path::new("."));
+        if self.site.is_none() || config_changed {
+            // The sub-path comes from config.yaml as written; the build replaces it with the local address.
+            let config = std::fs::read_to_string(self.root.join("config.yaml")).ok();
+            let sources = Sources { root: self.root.clone(), config, ..Sources::default() };
+            if let Ok(config) = build::config(&sources, &BuildOptions::default()) {
+                if self.site.is_none() || config.base_path != self.base_path {
+                    self.base_path = config.base_path;
+                    self.site = None;
+                }
+            }
+        }
+        let site = match &mut self.site {
+            Some(site) => {
+                site.update(changed)?;
+                site
+            }
+            None => {
+                let options = BuildOptions { drafts: true, base_url: Some(self.base_url()) };
+                let site = self.site.insert(Incremental::new(&self.root, options));
+                site.build()?;
+                site
+            }
+        };
+        // Cloning shares every file's bytes.
+        Ok(site.output().clone())
+    }
+
+    /// Whether the last rebuild left work for [`Preview::finish`].
+    pub fn pending(&self) -> bool {
+        self.site.as_ref().is_some_and(Incremental::pending)
+    }
+
+    /// Finish what the last rebuild left (the search index): the output
+    /// with it, or `None` when nothing was left.
+    pub fn finish(&mut self) -> Option<Result<Output, Vec<Error>>> {
+        let site = self.site.as_mut().filter(|s| s.pending())?;
+        Some(site.finish().map(|_| site.output().clone()))
     }
 }
