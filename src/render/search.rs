@@ -352,10 +352,16 @@ fn cut(text: &str, max: usize) -> String {
 
 /// Add the search page and index of every language, when `config.search` is on.
 pub fn render(site: &Site, views: &Views<'_>, engine: &Engine, output: &mut Output, errors: &mut Vec<Error>) {
-    let config = &site.config;
-    if !config.search {
+    if !site.config.search {
         return;
     }
+    pages(site, views, engine, output, errors);
+    index(site, output);
+}
+
+/// The search page of every language.
+pub fn pages(site: &Site, views: &Views<'_>, engine: &Engine, output: &mut Output, errors: &mut Vec<Error>) {
+    let config = &site.config;
     let alternates: Vec<(String, String)> = config.languages.iter().map(|l| (l.clone(), format!("{}search/", config.lang_prefix(l)))).collect();
     for lang in &config.languages {
         let prefix = config.lang_prefix(lang);
@@ -369,6 +375,13 @@ pub fn render(site: &Site, views: &Views<'_>, engine: &Engine, output: &mut Outp
             }
             Err(e) => errors.push(e),
         }
+    }
+}
+
+/// The index files of every language (the costly part, which needs only the site).
+pub fn index(site: &Site, output: &mut Output) {
+    for lang in &site.config.languages {
+        let prefix = site.config.lang_prefix(lang);
         for (name, text) in SearchIndex::build(site, lang).files() {
             output.add(format!("{prefix}search/{name}"), text);
         }
