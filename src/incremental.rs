@@ -18,8 +18,10 @@
 //! [`Incremental::update`] leaves exactly the output a full build of the same
 //! files gives (tests/incremental.rs checks this), with one exception: the
 //! search index, which costs about as much to rebuild after any change as
-//! from scratch, is only marked stale, and [`Incremental::finish`] brings it
-//! up to date (the live preview calls it once the changed pages are served).
+//! from scratch, is only marked stale. [`Incremental::finish`] brings it up
+//! to date; or [`Incremental::search_task`] builds it on another thread and
+//! [`Incremental::apply_search`] puts it in place (the live preview does so
+//! while it serves the changed pages).
 
 use crate::build::{self, Assembled, BuildOptions, Cache};
 use crate::disk::{self, Sources};
@@ -108,9 +110,31 @@ struct EntryFp {
 /// Output files by path.
 type Files = Vec<(String, Bytes)>;
 
+/// Building a stale search index, away from the live preview's rebuilds.
+pub struct SearchTask {
+    site: Arc<Site>,
+    fp: u64,
+}
+
+impl SearchTask {
+    /// Build the index (seconds for a large site; any thread).
+    pub fn run(self) -> SearchIndex {
+        let mut out = Output::default();
+        search::index(&self.site, &mut out);
+        SearchIndex { fp: self.fp, files: out.files.into_iter().collect() }
+    }
+}
+
+/// A search index built by [`SearchTask::run`], for [`Incremental::apply_search`].
+pub struct SearchIndex {
+    fp: u64,
+    files: Files,
+}
+
 /// The last good build.
 struct State {
-    site: Site,
+    /// Shared with a search index being built on another thread.
+    site: Arc<Site>,
     theme: Theme,
     assets: BTreeSet<String>,
     output: Output,
@@ -141,6 +165,9 @@ enum Unit {
     Letter(String),
     Feeds,
     Sitemap,
+    /// The search page of every language.
+    SearchPages,
+    /// The search index: built on its own (see [`SearchTask`]).
     Search,
     /// The theme's static files and the code stylesheets.
     Theme,
@@ -173,7 +200,7 @@ impl Incremental {
 
     /// The site of the last good build.
     pub fn site(&self) -> Option<&Site> {
-        self.state.as_ref().map(|s| &s.site)
+        self.state.as_ref().map(|s| &*s.site)
     }
 
     /// The sources as last read.
@@ -211,10 +238,26 @@ impl Incremental {
 
     /// Bring the search index up to date, if an update left it stale.
     pub fn finish(&mut self) -> Result<Changes, Vec<Error>> {
-        if !self.pending() {
-            return Ok(Changes::default());
-        }
-        self.run(true)
+        Ok(self.search_task().and_then(|task| self.apply_search(task.run())).unwrap_or_default())
+    }
+
+    /// The search index the last build left stale, to build on any thread
+    /// ([`SearchTask::run`]) and then put in place with [`Incremental::apply_search`].
+    pub fn search_task(&self) -> Option<SearchTask> {
+        let state = self.state.as_ref().filter(|_| self.pending())?;
+        Some(SearchTask { site: Arc::clone(&state.site), fp: state.search_wanted? })
+    }
+
+    /// Put a search index built by a [`SearchTask`] in place, if the site is
+    /// still the one it was built for (`None` otherwise: it is dropped, and
+    /// [`Incremental::search_task`] gives the task for the site as it is now).
+    pub fn apply_search(&mut self, index: SearchIndex) -> Option<Changes> {
+        let state = self.state.as_mut().filter(|s| s.search_wanted == Some(index.fp) && s.units.contains_key(&Unit::Search))?;
+        let fresh = BTreeMap::from([(Unit::Search, index.files)]);
+        let fps: Map<Unit, u64> = [(Unit::Search, 0)].into_iter().collect();
+        let changes = apply(&mut state.output, &mut state.units, fresh, &fps, &[]);
+        state.search_built = Some(index.fp);
+        Some(changes)
     }
 
     /// [`Incremental::update`] then [`Incremental::finish`]: the whole output up to date.
@@ -355,18 +398,18 @@ impl Incremental {
         let state = self.state.as_mut()?;
         let sources = self.sources.as_ref()?;
         let engine = self.engine.as_ref()?;
-        if state.uses_functions || state.search_wanted.is_some() && state.search_built.is_none() {
+        if state.uses_functions {
             return None;
         }
         let i = state.site.entries.iter().position(|e| e.post.content_path == path)?;
         let post = build::parse_post(&path, sources.content.get(&path)?, &state.site.config).ok()?;
-        if !state.site.replace_body(i, Arc::clone(&post), &state.assets, &state.theme, self.cache.bodies()) {
+        if !Arc::make_mut(&mut state.site).replace_body(i, Arc::clone(&post), &state.assets, &state.theme, self.cache.bodies()) {
             return None;
         }
         self.cache.set_post(post);
         // From here on the kept state has changed: if this way cannot finish, the long way must.
         self.failed = true;
-        let site = &state.site;
+        let site = &*state.site;
         let e = &site.entries[i];
         let with_words = uses(&state.theme, "words") || uses(&state.theme, "json_encode");
         let card = views::card(site, i);
@@ -551,6 +594,9 @@ impl Incremental {
             h.finish()
         };
         units.push((Unit::Sitemap, sitemap_fp));
+        if config.search {
+            units.push((Unit::SearchPages, hash_of(&(global, "search pages"))));
+        }
         units.extend(assets.iter().map(|p| (Unit::Asset(p.clone()), 0)));
         let search_fp = search_fingerprint(&site, global, &fps);
 
@@ -626,7 +672,7 @@ impl Incremental {
         let search_wanted = config.search.then_some(search_fp);
         let search_built = if render_search { Some(search_fp) } else { search_built };
         self.state = Some(State {
-            site,
+            site: Arc::new(site),
             theme,
             assets,
             output,
@@ -660,7 +706,7 @@ impl Incremental {
         let search = site.config.search.then_some(search_fp);
         let n = site.entries.len();
         self.state = Some(State {
-            site,
+            site: Arc::new(site),
             theme,
             assets,
             output,
@@ -743,7 +789,8 @@ fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Files>, Ve
                 let keys = html_keys(site, cx.theme, cx.jobs);
                 whole(&|o, _| sitemap_of(site, &keys, o), &mut errors)
             }
-            Unit::Search => whole(&|o, e| search::render(site, cx.views, cx.engine, o, e), &mut errors),
+            Unit::SearchPages => whole(&|o, e| search::pages(site, cx.views, cx.engine, o, e), &mut errors),
+            Unit::Search => whole(&|o, _| search::index(site, o), &mut errors),
             Unit::Page(_) | Unit::Letter(_) => continue,
         };
         fresh.insert(unit.clone(), files);

@@ -275,4 +275,19 @@ fn search_is_left_stale_until_finish() {
     assert!(!changes.written.is_empty());
     assert!(!site.inc.pending());
     assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
+
+    // Built on another thread; an index for a site that changed meanwhile is dropped.
+    site.write(&a, &text.replace("独一无二", "再改一次"));
+    site.inc.update(&[PathBuf::from(&a)]).unwrap();
+    let task = site.inc.search_task().expect("a stale index");
+    let old = std::thread::spawn(move || task.run());
+    site.write(&a, &text.replace("独一无二", "第三次"));
+    site.inc.update(&[PathBuf::from(&a)]).unwrap();
+    assert!(site.inc.apply_search(old.join().unwrap()).is_none());
+    assert!(site.inc.pending());
+    let task = site.inc.search_task().unwrap();
+    let index = std::thread::spawn(move || task.run()).join().unwrap();
+    assert!(site.inc.apply_search(index).is_some());
+    assert!(!site.inc.pending());
+    assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
 }
