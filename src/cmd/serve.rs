@@ -163,12 +163,38 @@ async fn shutdown_signal() {
 }
 
 /// Wait for changes, rebuild, publish, report. Bursts that arrive while a
-/// build runs are taken together by the next one.
+/// build runs are taken together by the next one. A search index a rebuild
+/// left stale is built on a thread of its own meanwhile, and served (without
+/// a reload) if no change came in the meantime.
 fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: &Shared, events: &Receiver<WatchEvent>) {
     let stopping = shared.stopping();
-    let mut waiting: Option<WatchEvent> = None;
+    let (index_tx, index_rx) = mpsc::channel();
+    let mut indexing = false;
+    let mut good = true;
     loop {
-        let first = match waiting.take().map_or_else(|| events.recv_timeout(Duration::from_millis(250)), Ok) {
+        if let Ok((index, started)) = index_rx.try_recv() {
+            indexing = false;
+            if let Some(output) = preview.apply_search(index) {
+                shared.publish_data(output);
+                println!("  search index updated in {}", ms(started));
+            }
+        }
+        if !indexing && good {
+            if let Some(task) = preview.search_task() {
+                indexing = true;
+                let tx = index_tx.clone();
+                // One thread, so that rebuilds meanwhile keep the other core.
+                std::thread::spawn(move || {
+                    let started = Instant::now();
+                    let index = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+                        Ok(pool) => pool.install(|| task.run()),
+                        Err(_) => task.run(),
+                    };
+                    let _ = tx.send((index, started));
+                });
+            }
+        }
+        let first = match events.recv_timeout(Duration::from_millis(if indexing { 50 } else { 250 })) {
             Ok(event) => event,
             Err(RecvTimeoutError::Timeout) if !*stopping.borrow() => continue,
             Err(_) => return,
@@ -193,6 +219,7 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
         let changed: Vec<PathBuf> = changes.into_iter().map(|(p, _)| p).collect();
         let started = Instant::now();
         let result = preview.rebuild(&changed);
+        good = result.is_ok();
         let errors = result.as_ref().err().cloned();
         let outcome = shared.publish(result, preview.base_path());
         let took = ms(started);
@@ -210,24 +237,6 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
                 super::report(&errors.unwrap_or_default(), "rebuild");
                 eprintln!("  after {took}; still serving the last good site; the error is shown in the browser ({pages})");
                 continue;
-            }
-        }
-        // The search index, left stale by the rebuild, follows once no more changes come.
-        if preview.pending() {
-            match events.recv_timeout(Duration::from_millis(300)) {
-                Ok(event) => waiting = Some(event),
-                Err(RecvTimeoutError::Timeout) => {
-                    let started = Instant::now();
-                    match preview.finish() {
-                        Some(Ok(output)) => {
-                            shared.publish_data(output);
-                            println!("  search index updated in {}", ms(started));
-                        }
-                        Some(Err(errors)) => super::report(&errors, "search index"),
-                        None => {}
-                    }
-                }
-                Err(_) => return,
             }
         }
     }

@@ -6,7 +6,7 @@
 use crate::build::{self, BuildOptions};
 use crate::disk::Sources;
 use crate::error::Error;
-use crate::incremental::Incremental;
+use crate::incremental::{Incremental, SearchIndex, SearchTask};
 use crate::output::Output;
 use std::path::{Path, PathBuf};
 
@@ -47,7 +47,7 @@ impl Preview {
     /// This is the only place serve builds. Only the changed files are read
     /// again and only what they affect is rendered; a new sub-path in
     /// config.yaml (a new local address) builds everything. The search index
-    /// may be left stale: [`Preview::finish`] brings it up to date.
+    /// may be left stale: see [`Preview::search_task`].
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Output, Vec<Error>> {
         let config_changed = changed.iter().any(|p| p == Path::new("config.yaml") || p.as_os_str().is_empty() || p == Path::new("."));
         if self.site.is_none() || config_changed {
@@ -77,15 +77,17 @@ impl Preview {
         Ok(site.output().clone())
     }
 
-    /// Whether the last rebuild left work for [`Preview::finish`].
-    pub fn pending(&self) -> bool {
-        self.site.as_ref().is_some_and(Incremental::pending)
+    /// The search index the last rebuild left stale, to build on another
+    /// thread and hand to [`Preview::apply_search`].
+    pub fn search_task(&self) -> Option<SearchTask> {
+        self.site.as_ref().and_then(Incremental::search_task)
     }
 
-    /// Finish what the last rebuild left (the search index): the output
-    /// with it, or `None` when nothing was left.
-    pub fn finish(&mut self) -> Option<Result<Output, Vec<Error>>> {
-        let site = self.site.as_mut().filter(|s| s.pending())?;
-        Some(site.finish().map(|_| site.output().clone()))
+    /// The output with a search index from [`Preview::search_task`] in place,
+    /// or `None` when the site changed meanwhile (a new task is due then).
+    pub fn apply_search(&mut self, index: SearchIndex) -> Option<Output> {
+        let site = self.site.as_mut()?;
+        site.apply_search(index)?;
+        Some(site.output().clone())
     }
 }
