@@ -92,8 +92,15 @@ pub struct Assembled {
 
 /// Build the site in memory. Every problem found is returned, sorted by file and line.
 pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Error>> {
+    build_into(sources, options, Output::default())
+}
+
+/// [`build`], adding the files to `output` (one made with
+/// [`Output::spilling`] hands them on as they come: `gen build` writes them
+/// while the rest renders).
+pub fn build_into(sources: &Sources, options: &BuildOptions, output: Output) -> Result<Built, Vec<Error>> {
     let Assembled { site, theme, assets } = assemble(sources, options, &mut Cache::default())?;
-    let mut output = render::render(&site, &theme)?;
+    let mut output = render::render_into(&site, &theme, output)?;
     add_assets(&mut output, sources, &assets)?;
     Ok(Built { site, output })
 }

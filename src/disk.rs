@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Everything a build reads, by path.
 #[derive(Debug, Clone, Default)]
@@ -96,6 +97,17 @@ pub fn is_ignored_name(name: &str) -> bool {
 
 /// Write `output` into `out_dir`, replacing it whole. Returns the number of files.
 pub fn write_output(output: &Output, out_dir: &Path) -> io::Result<usize> {
+    let (parent, name, tmp) = prepare(out_dir)?;
+    let result = write_tree(output, &tmp).and_then(|()| swap_in(&tmp, out_dir, &parent, &name));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result.map(|()| output.files.len())
+}
+
+/// The parent folder and name of `out_dir`, and the temporary folder a build
+/// writes into, after checks and the leftovers of killed builds are gone.
+fn prepare(out_dir: &Path) -> io::Result<(PathBuf, String, PathBuf)> {
     let parent = match out_dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -109,11 +121,125 @@ pub fn write_output(output: &Output, out_dir: &Path) -> io::Result<usize> {
     fs::create_dir_all(&parent)?;
     remove_leftovers(&parent, &name);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = write_tree(output, &tmp).and_then(|()| swap_in(&tmp, out_dir, &parent, &name));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
+    Ok((parent, name, tmp))
+}
+
+/// An output written while it is built: [`Output::spilling`] with
+/// [`Streamed::spill`] hands each file to writer threads, which put it in a
+/// temporary folder beside the output folder; [`Streamed::finish`] swaps that
+/// folder in, [`Streamed::abandon`] removes it. The previous output stays
+/// whole until the swap, as with [`write_output`], and the build never holds
+/// every file in memory.
+pub struct Streamed {
+    out_dir: PathBuf,
+    parent: PathBuf,
+    name: String,
+    tmp: PathBuf,
+    queue: Arc<Queue>,
+    writers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// Files waiting to be written, and the first error met.
+struct Queue {
+    tx: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<(String, crate::output::Bytes)>>>,
+    error: std::sync::Mutex<Option<io::Error>>,
+}
+
+impl crate::output::Spill for Queue {
+    fn write(&self, path: &str, bytes: crate::output::Bytes) {
+        let tx = self.tx.lock().map(|t| t.clone()).unwrap_or_default();
+        if let Some(tx) = tx {
+            // A full queue makes the build wait for the writers: memory stays bounded.
+            let _ = tx.send((path.to_string(), bytes));
+        }
     }
-    result.map(|()| output.files.len())
+}
+
+impl Queue {
+    fn fail(&self, e: io::Error) {
+        if let Ok(mut first) = self.error.lock() {
+            first.get_or_insert(e);
+        }
+    }
+}
+
+impl Streamed {
+    /// Start writing into a temporary folder beside `out_dir`.
+    pub fn start(out_dir: &Path) -> io::Result<Streamed> {
+        let (parent, name, tmp) = prepare(out_dir)?;
+        fs::create_dir_all(&tmp)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(String, crate::output::Bytes)>(256);
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        let queue = Arc::new(Queue { tx: std::sync::Mutex::new(Some(tx)), error: std::sync::Mutex::new(None) });
+        let made: Arc<std::sync::Mutex<std::collections::HashSet<PathBuf>>> = Arc::default();
+        let writers = (0..2)
+            .map(|_| {
+                let (rx, queue, made, tmp) = (Arc::clone(&rx), Arc::clone(&queue), Arc::clone(&made), tmp.clone());
+                std::thread::spawn(move || {
+                    loop {
+                        let next = rx.lock().ok().and_then(|r| r.recv().ok());
+                        let Some((path, bytes)) = next else { break };
+                        if let Err(e) = write_one(&tmp, &path, &bytes, &made) {
+                            queue.fail(e);
+                        }
+                    }
+                })
+            })
+            .collect();
+        Ok(Streamed { out_dir: out_dir.to_path_buf(), parent, name, tmp, queue, writers })
+    }
+
+    /// What an [`Output`] hands its files to (see [`Output::spilling`]).
+    pub fn spill(&self) -> Arc<dyn crate::output::Spill> {
+        self.queue.clone()
+    }
+
+    /// Wait for the writers.
+    fn drain(&mut self) -> io::Result<()> {
+        if let Ok(mut tx) = self.queue.tx.lock() {
+            tx.take();
+        }
+        for w in self.writers.drain(..) {
+            let _ = w.join();
+        }
+        match self.queue.error.lock().ok().and_then(|mut e| e.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Wait for the last files and put the folder in place of the output folder.
+    pub fn finish(mut self) -> io::Result<()> {
+        let result = self.drain().and_then(|()| swap_in(&self.tmp, &self.out_dir, &self.parent, &self.name));
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+        result
+    }
+
+    /// Throw away what was written; the output folder stays as it was.
+    pub fn abandon(mut self) {
+        let _ = self.drain();
+        let _ = fs::remove_dir_all(&self.tmp);
+    }
+}
+
+/// Write one file under `dir`, making its folder first unless made before.
+fn write_one(dir: &Path, path: &str, bytes: &[u8], made: &std::sync::Mutex<std::collections::HashSet<PathBuf>>) -> io::Result<()> {
+    if !Output::is_safe_path(path) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {path}")));
+    }
+    let full = dir.join(path);
+    if let Some(folder) = full.parent() {
+        let known = made.lock().map(|m| m.contains(folder)).unwrap_or(false);
+        if !known {
+            fs::create_dir_all(folder)?;
+            if let Ok(mut m) = made.lock() {
+                m.insert(folder.to_path_buf());
+            }
+        }
+    }
+    fs::write(full, bytes)
 }
 
 fn write_tree(output: &Output, dir: &Path) -> io::Result<()> {
@@ -268,6 +394,39 @@ mod tests {
         assert!(e.to_string().contains("is a file, not a folder"), "{e}");
         assert_eq!(fs::read_to_string(&file).unwrap(), "precious");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn streams_files_and_swaps_in_only_when_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mut o = Output::default();
+        o.add("old.txt", "old");
+        write_output(&o, &out).unwrap();
+        // Abandoned: the old output stays, the temporary folder goes.
+        let stream = Streamed::start(&out).unwrap();
+        let mut s = Output::spilling(stream.spill());
+        s.add("a/index.html", "new");
+        stream.abandon();
+        assert_eq!(fs::read_to_string(out.join("old.txt")).unwrap(), "old");
+        // Finished: the new files replace the old, and the output keeps only paths.
+        let stream = Streamed::start(&out).unwrap();
+        let mut s = Output::spilling(stream.spill());
+        for i in 0..300 {
+            s.add(format!("posts/{i}/index.html"), format!("post {i}"));
+        }
+        assert!(s.files.values().all(|b| b.is_empty()));
+        stream.finish().unwrap();
+        assert_eq!(fs::read_to_string(out.join("posts/299/index.html")).unwrap(), "post 299");
+        assert!(!out.join("old.txt").exists());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["public"]);
+        // An unsafe path fails the build's writing and changes nothing.
+        let stream = Streamed::start(&out).unwrap();
+        Output::spilling(stream.spill()).add("../escape.html", "x");
+        assert!(stream.finish().is_err());
+        assert!(out.join("posts/1/index.html").exists());
+        assert!(!dir.path().join("escape.html").exists());
     }
 
     #[test]

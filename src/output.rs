@@ -10,19 +10,43 @@ use std::sync::Arc;
 pub type Bytes = Arc<Vec<u8>>;
 
 /// Every file of the built site, by path relative to the output folder (`posts/a/index.html`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Output {
     pub files: BTreeMap<String, Bytes>,
+    /// Where added files go as they come, when set: their paths stay in
+    /// `files`, their bytes do not (see [`Output::spilling`]).
+    spill: Option<Arc<dyn Spill>>,
+}
+
+/// Takes the files of an [`Output`] as they are added (`gen build` writes
+/// them into its temporary folder while the rest of the site renders).
+pub trait Spill: Send + Sync {
+    fn write(&self, path: &str, bytes: Bytes);
 }
 
 impl Output {
+    /// An output that hands every added file to `spill` and keeps only its
+    /// path: a build then never holds the whole site in memory.
+    pub fn spilling(spill: Arc<dyn Spill>) -> Output {
+        Output { files: BTreeMap::new(), spill: Some(spill) }
+    }
+
     /// Add a file; returns false (and keeps the first) if the path is taken.
     pub fn add(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> bool {
         let path = path.into();
         if self.files.contains_key(&path) {
             return false;
         }
-        self.files.insert(path, Arc::new(bytes.into()));
+        let bytes = Arc::new(bytes.into());
+        match &self.spill {
+            Some(spill) => {
+                spill.write(&path, bytes);
+                self.files.insert(path, Bytes::default());
+            }
+            None => {
+                self.files.insert(path, bytes);
+            }
+        }
         true
     }
 
@@ -38,6 +62,11 @@ impl Output {
         self.files.keys().filter(|k| k.ends_with(".html")).count()
     }
 
+    /// Whether added files are handed on rather than kept.
+    pub fn is_spilling(&self) -> bool {
+        self.spill.is_some()
+    }
+
     /// Whether a path is safe to write under the output folder: relative,
     /// no `..`, no drive letters, no NUL or backslash.
     pub fn is_safe_path(path: &str) -> bool {
@@ -47,6 +76,21 @@ impl Output {
             && path.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
     }
 }
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output").field("files", &self.files).field("spilling", &self.spill.is_some()).finish()
+    }
+}
+
+/// Two outputs are equal when their files are.
+impl PartialEq for Output {
+    fn eq(&self, other: &Output) -> bool {
+        self.files == other.files
+    }
+}
+
+impl Eq for Output {}
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 
 use crate::build::{self, BuildOptions};
 use crate::disk;
+use crate::output::Output;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -40,16 +41,29 @@ pub fn run(args: &Args) -> i32 {
     };
     let options = BuildOptions { drafts: args.drafts, base_url: args.base_url.clone() };
     progress.step("rendering");
-    let built = match build::build(&sources, &options) {
+    // Files are written into a temporary folder as they are rendered; it
+    // replaces the output folder only when the whole build succeeded.
+    let stream = match disk::Streamed::start(&out_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            progress.finish();
+            eprintln!("{}: error: cannot write the output: {e}", out_dir.display());
+            return 1;
+        }
+    };
+    let built = match build::build_into(&sources, &options, Output::spilling(stream.spill())) {
         Ok(b) => b,
         Err(errors) => {
+            stream.abandon();
+            progress.finish();
             super::report(&errors, "build");
             eprintln!("nothing was written; {} is unchanged", out_dir.display());
             return 1;
         }
     };
+    drop(sources);
     progress.step("writing");
-    let written = disk::write_output(&built.output, &out_dir);
+    let written = stream.finish();
     progress.finish();
     if let Err(e) = written {
         eprintln!("{}: error: cannot write the output: {e}", out_dir.display());

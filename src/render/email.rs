@@ -25,14 +25,18 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
     }
     let posts: Vec<usize> = (0..site.entries.len()).filter(|&i| site.entries[i].post.kind == Kind::Post).collect();
     let inliner = inliner();
-    let results: Vec<Result<(String, String, String), Error>> = posts.par_iter().map(|&i| letter(site, theme, views, engine, &inliner, i)).collect();
-    for r in results {
-        match r {
-            Ok((path, html, text)) => {
-                output.add(format!("{path}email.html"), html);
-                output.add(format!("{path}email.txt"), text);
+    // A chunk at a time: an output that writes its files as they come then never holds every letter.
+    for chunk in posts.chunks(super::CHUNK) {
+        let results: Vec<Result<(String, String, String), Error>> =
+            chunk.par_iter().map(|&i| letter(site, theme, views, engine, &inliner, i)).collect();
+        for r in results {
+            match r {
+                Ok((path, html, text)) => {
+                    output.add(format!("{path}email.html"), html);
+                    output.add(format!("{path}email.txt"), text);
+                }
+                Err(e) => errors.push(e),
             }
-            Err(e) => errors.push(e),
         }
     }
 }

@@ -81,22 +81,31 @@ impl Job {
 
 /// Render every page and asset of `site` with `theme`.
 pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
+    render_into(site, theme, Output::default())
+}
+
+/// Pages rendered between two hand-overs to the output: an output that writes
+/// its files as they come ([`Output::spilling`]) then holds this many at most.
+pub(crate) const CHUNK: usize = 1024;
+
+/// [`render`], adding the files to `output`.
+pub fn render_into(site: &Site, theme: &Theme, mut output: Output) -> Result<Output, Vec<Error>> {
     let mut engine = Engine::new(theme, &site.config)?;
     let views = Views::new(site, theme);
     engine.add_site_functions(functions::SiteQuery::new(site, views.cards()));
     let jobs = jobs(site, theme, &engine)?;
-    let results: Vec<Result<String, Error>> = jobs.par_iter().map(|job| render_job(job, site, &views, &engine)).collect();
-
-    let mut output = Output::default();
     let mut errors = Vec::new();
-    for (r, job) in results.into_iter().zip(&jobs) {
-        match r {
-            Ok(html) => {
-                if !output.add(job.path.clone(), html) {
-                    errors.push(page_clash(job));
+    for chunk in jobs.chunks(CHUNK) {
+        let results: Vec<Result<String, Error>> = chunk.par_iter().map(|job| render_job(job, site, &views, &engine)).collect();
+        for (r, job) in results.into_iter().zip(chunk) {
+            match r {
+                Ok(html) => {
+                    if !output.add(job.path.clone(), html) {
+                        errors.push(page_clash(job));
+                    }
                 }
+                Err(e) => errors.push(e),
             }
-            Err(e) => errors.push(e),
         }
     }
     theme_files(site, theme, &mut output, &mut errors);
