@@ -1,6 +1,8 @@
 //! Tests of `gen serve`: the real binary on a free port against a copy of
 //! tests/fixtures/serve-site, spoken to over plain HTTP and its event stream.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -666,23 +668,13 @@ mod cdp {
             let (child_reads, we_write) = pipe();
             let (we_read, child_writes) = pipe();
             let mut cmd = Command::new(chromium);
-            cmd.args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--remote-debugging-pipe",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("about:blank")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            cmd.args(crate::common::CHROMIUM_FLAGS)
+                .arg("--remote-debugging-pipe")
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .arg("about:blank")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
             // SAFETY: only async-signal-safe calls (dup2, fcntl) between fork and exec.
             unsafe {
                 cmd.pre_exec(move || {

@@ -105,22 +105,27 @@ pub fn chromium() -> Option<PathBuf> {
     None
 }
 
-/// Run headless Chromium with `args` (plus the flags a sandboxed, offline machine needs).
+/// The flags headless Chromium needs on a sandboxed machine with no network
+/// (without the background-networking ones it keeps trying to reach its services).
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-quic",
+];
+
+/// Run headless Chromium with `args` (plus [`CHROMIUM_FLAGS`]).
 pub fn chromium_run(chrome: &Path, args: &[String]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-            "--hide-scrollbars",
-        ])
+        .args(CHROMIUM_FLAGS)
+        .arg("--hide-scrollbars")
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .output()
