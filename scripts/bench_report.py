@@ -49,8 +49,8 @@ def table(rows, machine):
     out = []
     out.append(f"Machine: {machine}. Wall time is the median of the runs; CPU is user+sys of that run; RSS is its peak.")
     out.append("")
-    out.append("| posts | tool | wall | CPU (user+sys) | peak RSS | gen / tool (wall) |")
-    out.append("|---:|---|---:|---:|---:|---:|")
+    out.append("| posts | tool | wall | CPU (user+sys) | peak RSS | gen / tool (wall) | gen / tool (CPU) |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|")
     for n, tools in by_n.items():
         gen = tools.get("gen")
         for name in ("gen", "baseline", "hugo", "zola"):
@@ -58,7 +58,8 @@ def table(rows, machine):
             if not r:
                 continue
             ratio = f"{gen['wall'] / r['wall']:.2f}×" if gen and name != "gen" else ""
-            out.append(f"| {n:,} | {LABELS[name]} | {r['wall']:.2f} s | {r['cpu']:.2f} s | {mib(r['rss'])} | {ratio} |")
+            cpu = f"{gen['cpu'] / r['cpu']:.2f}×" if gen and name != "gen" and r["cpu"] > 0 else ""
+            out.append(f"| {n:,} | {LABELS[name]} | {r['wall']:.2f} s | {r['cpu']:.2f} s | {mib(r['rss'])} | {ratio} | {cpu} |")
     others = [r for r in rows if r["kind"] != "build"]
     if others:
         out.append("")
@@ -66,7 +67,8 @@ def table(rows, machine):
         out.append("|---|---:|---:|---|")
         for r in others:
             what = {"startup": "`gen build` of the 5-post sample site", "rebuild": "rebuild after a one-post change"}.get(r["kind"], r["kind"])
-            out.append(f"| {what} | {r['posts']:,} | {r['wall'] * 1000:.1f} ms | {r['note']} |")
+            rss = f"; peak RSS {mib(r['rss'])}" if r["kind"] == "rebuild" and r["rss"] else ""
+            out.append(f"| {what} | {r['posts']:,} | {r['wall'] * 1000:.1f} ms | {r['note']}{rss} |")
     return "\n".join(out)
 
 
