@@ -109,11 +109,13 @@ def svg(rows):
     parts.append(f'<text x="{left + pw / 2}" y="{h - 10}" text-anchor="middle">posts</text>')
     for k, (name, pts) in enumerate(series.items()):
         c = COLORS[name]
-        path = " ".join(f"{x(n):.1f},{y(t):.1f}" for n, t in [(0, 0.0)] + pts)
+        path = " ".join(f"{x(n):.1f},{y(t):.1f}" for n, t in pts)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="2.5"/>')
         for n, t in pts:
             parts.append(f'<circle cx="{x(n):.1f}" cy="{y(t):.1f}" r="4" fill="{c}"><title>{LABELS[name]}: {n:,} posts, {t:.2f} s</title></circle>')
-            parts.append(f'<text x="{x(n) - 8:.1f}" y="{y(t) - 8:.1f}" text-anchor="end" fill="{c}">{t:.2f} s</text>')
+        # The value of the largest site beside its point; the others are in the table.
+        n, t = pts[-1]
+        parts.append(f'<text x="{x(n) - 8:.1f}" y="{y(t) - 8:.1f}" text-anchor="end" fill="{c}">{t:.2f} s</text>')
         ly = top + 10 + 22 * k
         parts.append(f'<line x1="{left + pw + 20}" x2="{left + pw + 44}" y1="{ly}" y2="{ly}" stroke="{c}" stroke-width="3"/>')
         parts.append(f'<text x="{left + pw + 50}" y="{ly + 4}">{LABELS[name]}</text>')
