@@ -743,7 +743,7 @@ struct Cx<'a> {
 /// Render `units`: their files, or every error found.
 fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Files>, Vec<Error>> {
     let site = cx.site;
-    let inliner = email::inliner();
+    let inliner = email::Inliner::default();
     // Pages and letters in parallel; the rest are whole-site units, rendered after.
     let each: Vec<Result<Files, Error>> = units
         .par_iter()

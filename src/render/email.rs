@@ -1,11 +1,12 @@
 //! The email edition of every post: `posts/SLUG/email.html`, one
-//! self-contained file (the theme's `email.html` template with its CSS inlined
-//! by css-inline, every URL absolute), and `posts/SLUG/email.txt`, the same
-//! letter as plain text with links as numbered footnotes.
+//! self-contained file (the theme's `email.html` template with its CSS inlined,
+//! every URL absolute), and `posts/SLUG/email.txt`, the same letter as plain
+//! text with links as numbered footnotes.
 
 use super::Engine;
-use super::feeds::{absolutize, cover_url};
-use super::html::{self, Token};
+use super::feeds::cover_url;
+use super::html::{self, Attr, Token};
+use super::inline_css::{Element, Stylesheet};
 use super::views::Views;
 use crate::error::Error;
 use crate::markdown::cjk::is_cjk_like;
@@ -16,6 +17,8 @@ use crate::theme::Theme;
 use rayon::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 /// Add both editions of every post, when the email edition is enabled.
 pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, output: &mut Output, errors: &mut Vec<Error>) {
@@ -24,7 +27,7 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
         return;
     }
     let posts: Vec<usize> = (0..site.entries.len()).filter(|&i| site.entries[i].post.kind == Kind::Post).collect();
-    let inliner = inliner();
+    let inliner = Inliner::default();
     // A chunk at a time: an output that writes its files as they come then never holds every letter.
     for chunk in posts.chunks(super::CHUNK) {
         let results: Vec<Result<(String, String, String), Error>> =
@@ -41,9 +44,33 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
     }
 }
 
-/// The CSS inliner of the email edition.
-pub(crate) fn inliner() -> css_inline::CSSInliner<'static> {
-    css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build()
+/// The CSS inliner of a build: gen's own ([`Stylesheet`]), whose parsed
+/// stylesheets are shared by every letter, and css-inline for the
+/// stylesheets gen's cannot match.
+pub(crate) struct Inliner {
+    /// Stylesheets seen so far, by text; `None` for those left to css-inline.
+    sheets: Mutex<Vec<(String, Option<Arc<Stylesheet>>)>>,
+    fallback: css_inline::CSSInliner<'static>,
+}
+
+impl Default for Inliner {
+    fn default() -> Self {
+        let fallback = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
+        Inliner { sheets: Mutex::new(Vec::new()), fallback }
+    }
+}
+
+impl Inliner {
+    /// The parsed form of `css`, parsed on first use.
+    fn sheet(&self, css: &str) -> Option<Arc<Stylesheet>> {
+        let mut sheets = self.sheets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, sheet)) = sheets.iter().find(|(text, _)| text == css) {
+            return sheet.clone();
+        }
+        let sheet = Stylesheet::parse(css).map(Arc::new);
+        sheets.push((css.to_string(), sheet.clone()));
+        sheet
+    }
 }
 
 /// Both editions of post `i`: its output folder, `email.html` and `email.txt`.
@@ -52,7 +79,7 @@ pub(crate) fn letter(
     theme: &Theme,
     views: &Views<'_>,
     engine: &Engine,
-    inliner: &css_inline::CSSInliner<'_>,
+    inliner: &Inliner,
     i: usize,
 ) -> Result<(String, String, String), Error> {
     let config = &site.config;
@@ -76,55 +103,134 @@ pub(crate) fn letter(
         }),
     );
     let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
-    let page_html = with_alt_text(&absolutize(&rendered, &e.permalink));
-    let text = to_text(&page_html, &e.permalink);
-    // css-inline serializes recursively: a letter nested deeper than this (a
-    // post of 20,000 nested quotes overflowed the stack) keeps its <style> instead.
-    let inlined = if nesting_depth(&page_html) > MAX_INLINE_DEPTH {
-        page_html
-    } else {
-        inliner
-            .inline(&page_html)
-            .map_err(|err| Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}")))?
-    };
-    Ok((e.path.clone(), inlined, text))
+    let (html, text) = editions(&rendered, &e.permalink, inliner)
+        .map_err(|err| Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}")))?;
+    Ok((e.path.clone(), html, text))
 }
 
-/// Deepest element nesting css-inline is given; real letters stay under 50.
+/// Deepest element nesting whose CSS is inlined; real letters stay under 50.
+/// Deeper letters (a post of 20,000 nested quotes) keep their `<style>`.
 const MAX_INLINE_DEPTH: usize = 1_000;
 
-/// An upper bound of how deeply the elements of `page` nest.
-fn nesting_depth(page: &str) -> usize {
-    const VOID: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
-    let (mut depth, mut max) = (0usize, 0usize);
-    for t in html::tokenize(page) {
+/// The HTML and the text edition of the letter `rendered` (the template's
+/// output) found at `page`: every URL absolute, every image with an `alt`,
+/// the CSS inlined. The document is scanned once; both editions read the
+/// same tokens.
+fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, String), String> {
+    let mut tokens = html::tokenize(rendered);
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut css = String::new();
+    let (mut depth, mut max_depth) = (0usize, 0usize);
+    let mut in_style = false;
+    for t in &mut tokens {
         match t {
-            Token::Start { name, self_closing: false, .. } if !VOID.contains(&name.as_str()) => {
-                depth += 1;
-                max = max.max(depth);
+            Token::Start { name, attrs, self_closing, span } => {
+                for a in attrs.iter_mut() {
+                    if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") {
+                        let abs = html::absolute(&a.value, page);
+                        if abs != a.value {
+                            edits.push((a.span.clone(), html::escape_attr(&abs)));
+                            a.value = abs;
+                        }
+                    }
+                }
+                if name == "img" && !attrs.iter().any(|a| a.name == "alt") {
+                    let at = span.start + 4;
+                    edits.push((at..at, " alt=\"\"".to_string()));
+                    attrs.push(Attr { name: "alt".into(), value: String::new(), span: at..at, has_value: true });
+                }
+                in_style = name == "style" && !*self_closing;
+                if !*self_closing && !is_void(name) {
+                    depth += 1;
+                    max_depth = max_depth.max(depth);
+                }
             }
-            Token::End { .. } => depth = depth.saturating_sub(1),
+            Token::Text(text) if in_style => css.push_str(text),
+            Token::End { .. } => {
+                in_style = false;
+                depth = depth.saturating_sub(1);
+            }
             _ => {}
         }
     }
-    max
+    let text = text_of(&tokens, page);
+    if css.trim().is_empty() || max_depth > MAX_INLINE_DEPTH {
+        return Ok((apply(rendered, edits), text));
+    }
+    let html = match inliner.sheet(&css) {
+        Some(sheet) => {
+            edits.extend(style_edits(rendered, &tokens, &sheet));
+            apply(rendered, edits)
+        }
+        None => inliner.fallback.inline(&apply(rendered, edits)).map_err(|e| e.to_string())?,
+    };
+    Ok((html, text))
 }
 
-/// Give every `<img>` an `alt` attribute (empty when the author wrote none).
-fn with_alt_text(page: &str) -> String {
-    let mut out = String::with_capacity(page.len() + 64);
-    let mut copied = 0;
-    for t in html::tokenize(page) {
-        if let Token::Start { name, attrs, span, .. } = &t {
-            if name == "img" && !attrs.iter().any(|a| a.name == "alt") {
-                let at = span.start + 4;
-                out.push_str(&page[copied..at]);
-                out.push_str(" alt=\"\"");
-                copied = at;
+/// The edits that inline `sheet`: a `style` attribute for each element it
+/// styles, and the `<style>` elements replaced by one holding the at-rules.
+fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<(Range<usize>, String)> {
+    let mut edits = Vec::new();
+    let mut path: Vec<Element<'_>> = Vec::new();
+    let mut style_start: Option<usize> = None;
+    let mut kept = false;
+    for t in tokens {
+        match t {
+            Token::Start { name, span, .. } if name == "style" => style_start = style_start.or(Some(span.start)),
+            Token::End { name, span } if name == "style" => {
+                if let Some(start) = style_start.take() {
+                    let replacement =
+                        if kept || sheet.at_rules.is_empty() { String::new() } else { format!("<style>\n{}\n</style>", sheet.at_rules) };
+                    kept = true;
+                    edits.push((start..span.end, replacement));
+                }
             }
+            _ if style_start.is_some() => {}
+            Token::Start { name, attrs, self_closing, span } => {
+                path.push(Element::new(name, attrs));
+                let existing = attrs.iter().find(|a| a.name == "style");
+                if let Some(style) = sheet.style(&path, existing.map(|a| a.value.as_str())) {
+                    let value = if style.contains('\'') { style } else { style.replace('"', "'") };
+                    let value = html::escape_attr(&value);
+                    match existing {
+                        Some(a) if a.has_value => edits.push((a.span.clone(), value)),
+                        Some(a) => edits.push((a.span.clone(), format!("=\"{value}\""))),
+                        None => {
+                            let at = if rendered[span.clone()].ends_with("/>") { span.end - 2 } else { span.end - 1 };
+                            edits.push((at..at, format!(" style=\"{value}\"")));
+                        }
+                    }
+                }
+                if *self_closing || is_void(name) {
+                    path.pop();
+                }
+            }
+            Token::End { name, .. } => {
+                if let Some(at) = path.iter().rposition(|e| e.name == name) {
+                    path.truncate(at);
+                }
+            }
+            _ => {}
         }
     }
-    out.push_str(&page[copied..]);
+    edits
+}
+
+/// `source` with each `(range, replacement)` applied; ranges do not overlap,
+/// and of two edits at one offset the one listed first goes first.
+fn apply(source: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+    edits.sort_by_key(|(range, _)| range.start);
+    let mut out = String::with_capacity(source.len() + edits.iter().map(|(_, r)| r.len()).sum::<usize>());
+    let mut copied = 0;
+    for (range, replacement) in edits {
+        if range.start < copied {
+            continue;
+        }
+        out.push_str(&source[copied..range.start]);
+        out.push_str(&replacement);
+        copied = range.end;
+    }
+    out.push_str(&source[copied..]);
     out
 }
 
@@ -148,21 +254,21 @@ struct Prefix {
     used: bool,
 }
 
-/// Plain text from an HTML letter: headings underlined, paragraphs separated
+/// Plain text from an HTML letter, already split into tokens: headings underlined, paragraphs separated
 /// by blank lines (not wrapped: mail clients wrap, and Chinese has no spaces
 /// to wrap at), quotes with `> `, lists with markers, code indented, links as
 /// `[n]` with the URLs listed at the end. `page` is the letter's own URL:
 /// links into the letter itself get no footnote.
-pub fn to_text(page_html: &str, page: &str) -> String {
+fn text_of(tokens: &[Token<'_>], page: &str) -> String {
     let mut w = TextWriter::default();
     let own = format!("{}#", page.split('#').next().unwrap_or(page));
-    let mut stack: Vec<(String, Action)> = Vec::new();
-    let mut skip: Option<(String, usize)> = None;
-    for token in html::tokenize(page_html) {
+    let mut stack: Vec<(&str, Action)> = Vec::new();
+    let mut skip: Option<(&str, usize)> = None;
+    for token in tokens {
         if let Some((name, depth)) = &mut skip {
             match &token {
                 Token::Start { name: n, self_closing: false, .. } if n == name && !is_void(n) => *depth += 1,
-                Token::End { name: n } if n == name => {
+                Token::End { name: n, .. } if n == name => {
                     *depth -= 1;
                     if *depth == 0 {
                         skip = None;
@@ -185,7 +291,7 @@ pub fn to_text(page_html: &str, page: &str) -> String {
                     || has_class("footnote-backref")
                 {
                     if !is_void(&name) && !self_closing {
-                        skip = Some((name, 1));
+                        skip = Some((name.as_str(), 1));
                     }
                     continue;
                 }
@@ -273,11 +379,11 @@ pub fn to_text(page_html: &str, page: &str) -> String {
                     if let Action::Link(_) = action {
                         w.link_starts.push(w.line.len());
                     }
-                    stack.push((name, action));
+                    stack.push((name.as_str(), action));
                 }
             }
-            Token::End { name } => {
-                let Some(at) = stack.iter().rposition(|(n, _)| *n == name) else { continue };
+            Token::End { name, .. } => {
+                let Some(at) = stack.iter().rposition(|(n, _)| n == name) else { continue };
                 while stack.len() > at {
                     let Some((_, action)) = stack.pop() else { break };
                     w.end(action);
@@ -462,12 +568,6 @@ mod tests {
     }
 
     #[test]
-    fn nesting_depth_counts_elements_not_void_tags() {
-        assert_eq!(nesting_depth("<html><body><p>a<br>b<img src=x></p><hr/><div><div></div></div></body></html>"), 4);
-        assert_eq!(nesting_depth(&"<blockquote>".repeat(5000)), 5000);
-    }
-
-    #[test]
     fn bilingual_pairs_are_stacked() {
         let html = "<div class=\"bilingual\"><div class=\"pair\"><div class=\"original\" lang=\"en\"><blockquote><p>Hello.</p></blockquote></div>\
             <div class=\"translation\" lang=\"zh\"><blockquote><p>你好。</p></blockquote></div></div></div>";
@@ -475,10 +575,44 @@ mod tests {
     }
 
     #[test]
-    fn images_get_alt_attributes() {
+    fn images_get_alt_attributes_and_urls_become_absolute() {
+        let (html, _) = editions("<p><img src=\"a.png\"> <img alt=\"x\" src=\"/b\"><a href=\"#top\">t</a></p>", PAGE, &Inliner::default()).unwrap();
         assert_eq!(
-            with_alt_text("<p><img src=\"a.png\"> <img alt=\"x\" src=\"b\"></p>"),
-            "<p><img alt=\"\" src=\"a.png\"> <img alt=\"x\" src=\"b\"></p>"
+            html,
+            "<p><img alt=\"\" src=\"https://e.com/letter/posts/p/a.png\"> <img alt=\"x\" src=\"https://e.com/b\">\
+             <a href=\"https://e.com/letter/posts/p/email.html#top\">t</a></p>"
         );
+    }
+
+    #[test]
+    fn css_is_inlined_and_at_rules_kept() {
+        let letter = "<html><head><style>p { margin: 0 } a { color: #06c; font-family: \"A B\" }\n@media (max-width: 480px) { p { margin: 1px } }</style>\
+            <style>.x { top: 0 }</style></head><body><p class=\"x\" style=\"color: red\">a <a href=\"/u?a=1&amp;b=2\">b</a><br/></p></body></html>";
+        let (html, text) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert_eq!(
+            html,
+            "<html><head><style>\n@media (max-width: 480px) { p { margin: 1px } }\n</style></head><body>\
+             <p class=\"x\" style=\"margin: 0;top: 0;color: red;\">a <a href=\"https://e.com/u?a=1&amp;b=2\" style=\"color: #06c;font-family: 'A B';\">b</a><br/></p></body></html>"
+        );
+        assert_eq!(text, "a b [1]\n\n[1] https://e.com/u?a=1&b=2\n");
+    }
+
+    #[test]
+    fn stylesheets_beyond_the_fast_inliner_go_to_css_inline() {
+        let letter = "<html><head><style>p:first-child { margin: 0 }</style></head><body><p>a</p></body></html>";
+        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert!(html.contains("<p style=\"margin: 0;\">a</p>"), "{html}");
+    }
+
+    #[test]
+    fn deeply_nested_letters_keep_their_style_element() {
+        let letter = format!("<style>p {{ margin: 0 }}</style>{}<p>x</p>", "<blockquote>".repeat(5000));
+        let (html, _) = editions(&letter, PAGE, &Inliner::default()).unwrap();
+        assert_eq!(html, letter);
+    }
+
+    /// [`text_of`] a letter.
+    fn to_text(html: &str, page: &str) -> String {
+        text_of(&html::tokenize(html), page)
     }
 }

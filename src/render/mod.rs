@@ -8,6 +8,7 @@ mod engine;
 pub(crate) mod feeds;
 pub(crate) mod functions;
 pub mod html;
+mod inline_css;
 pub mod search;
 pub(crate) mod sitemap;
 pub(crate) mod views;
