@@ -290,7 +290,7 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
                     || attr("aria-hidden") == Some("true")
                     || has_class("footnote-backref")
                 {
-                    if !is_void(&name) && !self_closing {
+                    if !is_void(name) && !self_closing {
                         skip = Some((name.as_str(), 1));
                     }
                     continue;
@@ -375,7 +375,7 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
                     }
                     _ => Action::Nothing,
                 };
-                if !self_closing && !is_void(&name) {
+                if !self_closing && !is_void(name) {
                     if let Action::Link(_) = action {
                         w.link_starts.push(w.line.len());
                     }
