@@ -90,8 +90,25 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Output, Vec<Error>> {
 pub(crate) const CHUNK: usize = 1024;
 
 /// [`render`], adding the files to `output`.
-pub fn render_into(site: &Site, theme: &Theme, mut output: Output) -> Result<Output, Vec<Error>> {
-    let mut engine = Engine::new(theme, &site.config)?;
+pub fn render_into(site: &Site, theme: &Theme, output: Output) -> Result<Output, Vec<Error>> {
+    let engine = Engine::new(theme, &site.config)?;
+    // The search index merges on one thread for long stretches: it is built
+    // beside the pages and letters, which keep the other cores busy.
+    std::thread::scope(|scope| {
+        let index = site.config.search.then(|| scope.spawn(|| search::index_files(site)));
+        let rendered = render_pages(site, theme, engine, output);
+        let index = index.map(|i| i.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        let (mut output, errors) = rendered?;
+        for (path, text) in index.into_iter().flatten() {
+            output.add(path, text);
+        }
+        if errors.is_empty() { Ok(output) } else { Err(finish_errors(errors)) }
+    })
+}
+
+/// Everything [`render_into`] adds but the search index; errors of templates
+/// are returned beside the output.
+fn render_pages(site: &Site, theme: &Theme, mut engine: Engine, mut output: Output) -> Result<(Output, Vec<Error>), Vec<Error>> {
     let views = Views::new(site, theme);
     engine.add_site_functions(functions::SiteQuery::new(site, views.cards()));
     let jobs = jobs(site, theme, &engine)?;
@@ -111,10 +128,12 @@ pub fn render_into(site: &Site, theme: &Theme, mut output: Output) -> Result<Out
     }
     theme_files(site, theme, &mut output, &mut errors);
     feeds::render(site, theme, &mut output);
-    search::render(site, &views, &engine, &mut output, &mut errors);
+    if site.config.search {
+        search::pages(site, &views, &engine, &mut output, &mut errors);
+    }
     email::render(site, theme, &views, &engine, &mut output, &mut errors);
     sitemap::render(site, &mut output);
-    if errors.is_empty() { Ok(output) } else { Err(finish_errors(errors)) }
+    Ok((output, errors))
 }
 
 /// Errors of a render as reported: sorted, repeats of one template error collapsed.

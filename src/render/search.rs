@@ -350,15 +350,6 @@ fn cut(text: &str, max: usize) -> String {
     }
 }
 
-/// Add the search page and index of every language, when `config.search` is on.
-pub fn render(site: &Site, views: &Views<'_>, engine: &Engine, output: &mut Output, errors: &mut Vec<Error>) {
-    if !site.config.search {
-        return;
-    }
-    pages(site, views, engine, output, errors);
-    index(site, output);
-}
-
 /// The search page of every language.
 pub fn pages(site: &Site, views: &Views<'_>, engine: &Engine, output: &mut Output, errors: &mut Vec<Error>) {
     let config = &site.config;
@@ -378,14 +369,23 @@ pub fn pages(site: &Site, views: &Views<'_>, engine: &Engine, output: &mut Outpu
     }
 }
 
-/// The index files of every language (the costly part, which needs only the site).
+/// Add the index files of every language (the costly part, which needs only the site).
 pub fn index(site: &Site, output: &mut Output) {
+    for (path, text) in index_files(site) {
+        output.add(path, text);
+    }
+}
+
+/// The index files of every language, by output path.
+pub fn index_files(site: &Site) -> Vec<(String, String)> {
+    let mut files = Vec::new();
     for lang in &site.config.languages {
         let prefix = site.config.lang_prefix(lang);
         for (name, text) in SearchIndex::build(site, lang).files() {
-            output.add(format!("{prefix}search/{name}"), text);
+            files.push((format!("{prefix}search/{name}"), text));
         }
     }
+    files
 }
 
 #[cfg(test)]
