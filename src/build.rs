@@ -105,6 +105,24 @@ pub fn build_into(sources: &Sources, options: &BuildOptions, output: Output) -> 
     Ok(Built { site, output })
 }
 
+/// [`build_into`] for a one-shot build that owns its sources: what rendering
+/// no longer needs once the site is assembled (the text of the Markdown and
+/// comment files, the Markdown of each post) is dropped before the pages
+/// render, so that memory does not hold every post twice. The posts of the
+/// returned site have empty bodies.
+pub fn build_owned(mut sources: Sources, options: &BuildOptions, output: Output) -> Result<Built, Vec<Error>> {
+    let Assembled { mut site, theme, assets } = assemble(&sources, options, &mut Cache::default())?;
+    sources.content.retain(|path, _| assets.contains(path));
+    for e in &mut site.entries {
+        if let Some(post) = Arc::get_mut(&mut e.post) {
+            post.body = String::new();
+        }
+    }
+    let mut output = render::render_into(&site, &theme, output)?;
+    add_assets(&mut output, &sources, &assets)?;
+    Ok(Built { site, output })
+}
+
 /// Copy the content assets into `output`; a path a generated page already has is an error.
 pub fn add_assets(output: &mut Output, sources: &Sources, assets: &BTreeSet<String>) -> Result<(), Vec<Error>> {
     let mut errors = Vec::new();

@@ -51,7 +51,7 @@ pub fn run(args: &Args) -> i32 {
             return 1;
         }
     };
-    let built = match build::build_into(&sources, &options, Output::spilling(stream.spill())) {
+    let built = match build::build_owned(sources, &options, Output::spilling(stream.spill())) {
         Ok(b) => b,
         Err(errors) => {
             stream.abandon();
@@ -61,7 +61,6 @@ pub fn run(args: &Args) -> i32 {
             return 1;
         }
     };
-    drop(sources);
     progress.step("writing");
     let written = stream.finish();
     progress.finish();
