@@ -584,6 +584,134 @@ mod tests {
         );
     }
 
+    /// Each element's style declarations, by element in document order.
+    fn declared(html: &str) -> Vec<(String, BTreeMap<String, String>)> {
+        html::tokenize(html)
+            .into_iter()
+            .filter_map(|t| match t {
+                Token::Start { name, attrs, .. } => {
+                    let style = attrs.iter().find(|a| a.name == "style").map(|a| a.value.clone()).unwrap_or_default();
+                    let decls =
+                        style.split(';').filter_map(|d| d.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().replace('"', "'"))).collect();
+                    Some((name, decls))
+                }
+                _ => None,
+            })
+            .filter(|(name, _)| !matches!(name.as_str(), "html" | "head" | "body" | "style" | "meta" | "title" | "tbody"))
+            .collect()
+    }
+
+    #[test]
+    fn the_default_theme_is_inlined_as_css_inline_does() {
+        let css = include_str!("../../themes/default/templates/email.css");
+        let body = "<div class=\"preheader\" hidden>p</div><div class=\"container\"><p class=\"topbar\"><a href=\"/x\">v</a></p>\
+            <header class=\"masthead\"><p class=\"brand\"><a href=\"/\">B</a> · <span class=\"issue\">1</span></p><h1>T</h1>\
+            <p class=\"meta\">a</p></header><p class=\"cover\"><img src=\"c.png\" alt=\"c\"><br><span class=\"caption\">c</span></p>\
+            <div class=\"content\"><h2 id=\"h\">H</h2><p>x <code>c</code> <strong>s</strong></p><pre class=\"highlight\"><code><span class=\"hl-source\">x</span></code></pre>\
+            <div class=\"bilingual\"><div class=\"pair\"><div class=\"original\" lang=\"en\"><blockquote><p>o</p></blockquote></div>\
+            <div class=\"translation\"><blockquote><p>t</p></blockquote></div></div></div>\
+            <aside class=\"note\"><span class=\"note-label\">N</span><p>n</p></aside><table><tr><th>a</th><td style=\"color: red\">b</td></tr></table><hr>\
+            <section class=\"comments\"><article class=\"comment\"><p class=\"comment-meta\"><span class=\"comment-author\">a</span></p>\
+            <h3 class=\"comment-title\">t</h3><div class=\"replies\"><article class=\"comment\"><p>r</p></article></div></article></section>\
+            <section class=\"postscript\"><p>ps</p></section><section class=\"footnotes\"><ol><li><p>f</p></li></ol></section></div>\
+            <div class=\"references\"><ul><li>r</li></ul></div><footer class=\"footer\"><p><a href=\"/u\">u</a></p></footer></div>";
+        let letter =
+            format!("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><style>\n{css}\n</style></head><body>\n{body}\n</body></html>");
+        let inliner = Inliner::default();
+        assert!(inliner.sheet(css).is_some(), "the default theme needs no fallback");
+        let (ours, _) = editions(&letter, PAGE, &inliner).unwrap();
+        let (mut tokens, mut edits) = (html::tokenize(&letter), Vec::new());
+        for t in &mut tokens {
+            if let Token::Start { attrs, .. } = t {
+                for a in attrs.iter_mut().filter(|a| a.name == "href" || a.name == "src") {
+                    edits.push((a.span.clone(), html::absolute(&a.value, PAGE)));
+                }
+            }
+        }
+        let theirs = inliner.fallback.inline(&apply(&letter, edits)).unwrap();
+        assert_eq!(declared(&ours), declared(&theirs));
+        assert!(ours.contains("@media (max-width: 480px)"), "{ours}");
+    }
+
+    mod agreement {
+        //! gen's inliner and css-inline give every element the same declarations.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn compound() -> impl Strategy<Value = String> {
+            let tag = prop_oneof![Just(""), Just("*"), Just("div"), Just("span"), Just("p"), Just("section")];
+            let class = prop_oneof![Just(""), Just(".a"), Just(".b"), Just(".a.b")];
+            let id = prop_oneof![4 => Just(""), 1 => Just("#x")];
+            let attr = prop_oneof![4 => Just(""), 1 => Just("[lang]"), 1 => Just("[lang=en]"), 1 => Just("[lang|=en]"), 1 => Just("[class~=b]")];
+            (tag, class, id, attr).prop_map(|(t, c, i, a)| format!("{t}{c}{i}{a}")).prop_filter("empty", |s| !s.is_empty())
+        }
+
+        fn selector() -> impl Strategy<Value = String> {
+            prop::collection::vec((compound(), prop_oneof![Just(" "), Just(" > "), Just(">")]), 1..4).prop_map(|parts| {
+                let mut s = String::new();
+                for (k, (c, comb)) in parts.iter().enumerate() {
+                    if k > 0 {
+                        s.push_str(comb);
+                    }
+                    s.push_str(c);
+                }
+                s
+            })
+        }
+
+        fn stylesheet() -> impl Strategy<Value = String> {
+            let decl = (
+                prop_oneof![Just("color"), Just("margin"), Just("padding")],
+                prop_oneof![Just("0"), Just("1px"), Just("red")],
+                prop::bool::weighted(0.2),
+            )
+                .prop_map(|(n, v, imp)| format!("{n}: {v}{}", if imp { " !important" } else { "" }));
+            let rule = (prop::collection::vec(selector(), 1..3), prop::collection::vec(decl, 1..4))
+                .prop_map(|(sels, decls)| format!("{} {{ {} }}", sels.join(", "), decls.join("; ")));
+            prop::collection::vec(rule, 1..8).prop_map(|rules| rules.join("\n"))
+        }
+
+        /// Well-formed markup only: `p` and `a` hold text alone, so that no
+        /// HTML parser moves an element elsewhere.
+        fn element(depth: u32) -> BoxedStrategy<String> {
+            let attrs = (
+                prop_oneof![Just(""), Just(" class=\"a\""), Just(" class=\"b a\""), Just(" class=\"c\"")],
+                prop_oneof![5 => Just(""), 1 => Just(" id=\"x\"")],
+                prop_oneof![Just(""), Just(" lang=\"en\""), Just(" lang=\"en-GB\""), Just(" lang=\"zh\"")],
+                prop_oneof![4 => Just(""), 1 => Just(" style=\"color: blue\""), 1 => Just(" style=\"margin: 2px !important\"")],
+            )
+                .prop_map(|(c, i, l, s)| format!("{c}{i}{l}{s}"));
+            let leaf = (prop_oneof![Just("p"), Just("a")], attrs.clone()).prop_map(|(t, a)| format!("<{t}{a}>x</{t}>"));
+            if depth == 0 {
+                return leaf.boxed();
+            }
+            let container = (prop_oneof![Just("div"), Just("span"), Just("section")], attrs, prop::collection::vec(element(depth - 1), 0..4))
+                .prop_map(|(t, a, children)| format!("<{t}{a}>{}</{t}>", children.concat()));
+            prop_oneof![leaf, container].boxed()
+        }
+
+        /// Declarations without `!important`, which css-inline may or may not write.
+        fn plain(d: Vec<(String, BTreeMap<String, String>)>) -> Vec<(String, BTreeMap<String, String>)> {
+            d.into_iter().map(|(n, m)| (n, m.into_iter().map(|(k, v)| (k, v.replace("!important", "").trim().to_string())).collect())).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+                ..ProptestConfig::default()
+            })]
+            #[test]
+            fn same_declarations_as_css_inline(css in stylesheet(), body in prop::collection::vec(element(3), 1..4)) {
+                let letter = format!("<html><head><style>{css}</style></head><body>{}</body></html>", body.concat());
+                let inliner = Inliner::default();
+                prop_assert!(inliner.sheet(&css).is_some(), "{}", css);
+                let (ours, _) = editions(&letter, PAGE, &inliner).unwrap();
+                let theirs = inliner.fallback.inline(&letter).unwrap();
+                prop_assert_eq!(plain(declared(&ours)), plain(declared(&theirs)), "{}", letter);
+            }
+        }
+    }
+
     #[test]
     fn css_is_inlined_and_at_rules_kept() {
         let letter = "<html><head><style>p { margin: 0 } a { color: #06c; font-family: \"A B\" }\n@media (max-width: 480px) { p { margin: 1px } }</style>\
