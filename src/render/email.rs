@@ -6,7 +6,7 @@
 use super::Engine;
 use super::feeds::cover_url;
 use super::html::{self, Attr, Token};
-use super::inline_css::{Element, Stylesheet};
+use super::inline_css::{Element, Styler, Stylesheet};
 use super::views::Views;
 use crate::error::Error;
 use crate::markdown::cjk::is_cjk_like;
@@ -171,7 +171,7 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
 /// styles, and the `<style>` elements replaced by one holding the at-rules.
 fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<(Range<usize>, String)> {
     let mut edits = Vec::new();
-    let mut path: Vec<Element<'_>> = Vec::new();
+    let mut styler = Styler::new(sheet);
     let mut style_start: Option<usize> = None;
     let mut kept = false;
     for t in tokens {
@@ -187,9 +187,8 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<
             }
             _ if style_start.is_some() => {}
             Token::Start { name, attrs, self_closing, span } => {
-                path.push(Element::new(name, attrs));
                 let existing = attrs.iter().find(|a| a.name == "style");
-                if let Some(style) = sheet.style(&path, existing.map(|a| a.value.as_str())) {
+                if let Some(style) = styler.enter(Element::new(name, attrs), existing.map(|a| a.value.as_str())) {
                     let value = if style.contains('\'') { style } else { style.replace('"', "'") };
                     let value = html::escape_attr(&value);
                     match existing {
@@ -202,14 +201,10 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<
                     }
                 }
                 if *self_closing || is_void(name) {
-                    path.pop();
+                    styler.leave_last();
                 }
             }
-            Token::End { name, .. } => {
-                if let Some(at) = path.iter().rposition(|e| e.name == name) {
-                    path.truncate(at);
-                }
-            }
+            Token::End { name, .. } => styler.leave(name),
             _ => {}
         }
     }

@@ -17,6 +17,7 @@
 
 use super::html::Attr;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A parsed stylesheet: its rules, indexed by the key of their rightmost compound.
 #[derive(Debug, Default)]
@@ -29,6 +30,8 @@ pub struct Stylesheet {
     by_class: HashMap<String, Vec<usize>>,
     by_type: HashMap<String, Vec<usize>>,
     universal: Vec<usize>,
+    /// The attributes attribute selectors test (besides `id` and `class`).
+    attr_names: Vec<String>,
 }
 
 /// One selector of a rule; a selector list makes one rule per selector.
@@ -140,6 +143,11 @@ impl Stylesheet {
             sheet.blocks.push(declarations);
             for text in split_outside(selectors, b',') {
                 let selector = parse_selector(text.trim())?;
+                for a in selector.compounds.iter().flat_map(|c| &c.attrs) {
+                    if !sheet.attr_names.contains(&a.name) {
+                        sheet.attr_names.push(a.name.clone());
+                    }
+                }
                 let index = sheet.rules.len();
                 match selector.compounds.last() {
                     Some(c) if !c.ids.is_empty() => sheet.by_id.entry(c.ids[0].clone()).or_default().push(index),
@@ -154,11 +162,9 @@ impl Stylesheet {
         Some(sheet)
     }
 
-    /// The `style` attribute of the last element of `path` (its ancestors
-    /// first), given the one it has (`existing`); `None` when no rule
-    /// matches it (its `style`, if any, stays as written).
-    pub fn style(&self, path: &[Element<'_>], existing: Option<&str>) -> Option<String> {
-        let element = path.last()?;
+    /// The declarations of the rules matching the last element of `path`, in cascade order.
+    fn declarations(&self, path: &[Element<'_>]) -> Vec<Declaration> {
+        let Some(element) = path.last() else { return Vec::new() };
         let mut candidates: Vec<usize> = Vec::new();
         if let Some(id) = element.attr("id") {
             candidates.extend(self.by_id.get(id).into_iter().flatten());
@@ -171,40 +177,111 @@ impl Stylesheet {
         candidates.sort_unstable();
         candidates.dedup();
         candidates.retain(|&r| matches(&self.rules[r].selector, path));
-        if candidates.is_empty() {
-            return None;
-        }
         candidates.sort_by_key(|&r| (self.rules[r].specificity, r));
-
         let mut out: Vec<Declaration> = Vec::new();
-        let set = |d: &Declaration, out: &mut Vec<Declaration>| match out.iter_mut().find(|o| o.name == d.name) {
-            Some(o) if o.important && !d.important => {}
-            Some(o) => *o = d.clone(),
-            None => out.push(d.clone()),
-        };
         for &r in &candidates {
             for d in &self.blocks[self.rules[r].block] {
-                set(d, &mut out);
+                cascade(&mut out, d);
             }
         }
-        // The element's own declarations win over all but `!important` ones.
-        for d in existing.and_then(parse_declarations).unwrap_or_default() {
-            set(&d, &mut out);
+        out
+    }
+}
+
+/// Add `d` to the declarations `out`: it replaces an earlier one of the same
+/// property unless that one is `!important` and `d` is not.
+fn cascade(out: &mut Vec<Declaration>, d: &Declaration) {
+    match out.iter_mut().find(|o| o.name == d.name) {
+        Some(o) if o.important && !d.important => {}
+        Some(o) => *o = d.clone(),
+        None => out.push(d.clone()),
+    }
+}
+
+/// The `style` attribute for an element the stylesheet gives `matched`,
+/// whose own `style` is `existing` (it wins over all but `!important`).
+fn merge(matched: &[Declaration], existing: Option<&str>) -> Option<String> {
+    if matched.is_empty() {
+        return None;
+    }
+    let mut out = matched.to_vec();
+    for d in existing.and_then(parse_declarations).unwrap_or_default() {
+        cascade(&mut out, &d);
+    }
+    let mut style = String::new();
+    for d in &out {
+        style.push_str(&d.name);
+        style.push_str(": ");
+        style.push_str(&d.value);
+        if d.important {
+            style.push_str(" !important");
         }
-        if out.is_empty() {
-            return None;
+        style.push(';');
+    }
+    Some(style)
+}
+
+/// Styles the elements of one document in order. It keeps their ancestors,
+/// and remembers the declarations of each distinct signature of an element
+/// and its ancestors (what selectors can see of them: names, ids, classes,
+/// the attributes the stylesheet tests), so that the many alike elements of a
+/// letter (every paragraph of its body) are matched once.
+pub struct Styler<'s, 'a> {
+    sheet: &'s Stylesheet,
+    path: Vec<Element<'a>>,
+    /// `signatures[d]`: the signature of `path[..=d]`.
+    signatures: Vec<String>,
+    seen: HashMap<String, Arc<Vec<Declaration>>>,
+}
+
+impl<'s, 'a> Styler<'s, 'a> {
+    pub fn new(sheet: &'s Stylesheet) -> Self {
+        Styler { sheet, path: Vec::new(), signatures: Vec::new(), seen: HashMap::new() }
+    }
+
+    /// Enter an element: its `style` attribute given the one it has
+    /// (`existing`), or `None` when no rule matches it (its `style`, if
+    /// any, stays as written). Void and self-closing elements are left with
+    /// [`Styler::leave_last`].
+    pub fn enter(&mut self, element: Element<'a>, existing: Option<&str>) -> Option<String> {
+        let mut signature = self.signatures.last().cloned().unwrap_or_default();
+        let mut field = |s: &str| {
+            signature.push_str(&s.len().to_string());
+            signature.push(':');
+            signature.push_str(s);
+        };
+        field(element.name);
+        field(element.attr("id").unwrap_or("\0"));
+        field(element.attr("class").unwrap_or("\0"));
+        for name in &self.sheet.attr_names {
+            field(element.attr(name).unwrap_or("\0"));
         }
-        let mut style = String::new();
-        for d in &out {
-            style.push_str(&d.name);
-            style.push_str(": ");
-            style.push_str(&d.value);
-            if d.important {
-                style.push_str(" !important");
+        signature.push('/');
+        self.path.push(element);
+        let matched = match self.seen.get(&signature) {
+            Some(m) => Arc::clone(m),
+            None => {
+                let m = Arc::new(self.sheet.declarations(&self.path));
+                self.seen.insert(signature.clone(), Arc::clone(&m));
+                m
             }
-            style.push(';');
+        };
+        self.signatures.push(signature);
+        merge(&matched, existing)
+    }
+
+    /// Leave the element entered last (a void or self-closing one).
+    pub fn leave_last(&mut self) {
+        self.path.pop();
+        self.signatures.pop();
+    }
+
+    /// Leave the innermost open element named `name` and those inside it.
+    pub fn leave(&mut self, name: &str) {
+        if let Some(at) = self.path.iter().rposition(|e| e.name == name) {
+            self.path.truncate(at);
+            self.signatures.truncate(at);
         }
-        Some(style)
     }
 }
 
@@ -551,25 +628,20 @@ mod tests {
     fn styles(css: &str, html: &str) -> Vec<(String, String)> {
         let sheet = Stylesheet::parse(css).expect("supported stylesheet");
         let tokens = tokenize(html);
-        let mut path: Vec<Element<'_>> = Vec::new();
+        let mut styler = Styler::new(&sheet);
         let mut out = Vec::new();
         for t in &tokens {
             match t {
                 Token::Start { name, attrs, self_closing, .. } => {
-                    path.push(Element::new(name, attrs));
                     let existing = attrs.iter().find(|a| a.name == "style").map(|a| a.value.as_str());
-                    if let Some(s) = sheet.style(&path, existing) {
+                    if let Some(s) = styler.enter(Element::new(name, attrs), existing) {
                         out.push((name.clone(), s));
                     }
                     if *self_closing || name == "br" || name == "img" {
-                        path.pop();
+                        styler.leave_last();
                     }
                 }
-                Token::End { name, .. } => {
-                    if let Some(at) = path.iter().rposition(|e| e.name == name) {
-                        path.truncate(at);
-                    }
-                }
+                Token::End { name, .. } => styler.leave(name),
                 _ => {}
             }
         }
