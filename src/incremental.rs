@@ -590,7 +590,13 @@ impl Incremental {
             for job in &jobs {
                 (&job.path, &job.alternates).hash(&mut h);
             }
-            site.entries.iter().zip(&fps).for_each(|(e, f)| (&e.path, f.meta).hash(&mut h));
+            // What the sitemap shows of each entry (not titles or bodies): where
+            // it is, its dates, its versions, and what it is listed with.
+            for e in &site.entries {
+                let p = &e.post;
+                (&e.path, &p.lang, p.kind == Kind::Post, p.date, p.updated, &p.tags).hash(&mut h);
+                e.translations.iter().for_each(|&j| site.entries[j].path.hash(&mut h));
+            }
             h.finish()
         };
         units.push((Unit::Sitemap, sitemap_fp));

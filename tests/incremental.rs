@@ -162,6 +162,11 @@ fn every_kind_of_edit_matches_a_full_build() {
     site.write(&b, &text.replacen(&date_line, "date: 2030-01-01 08:00", 1));
     site.check("date moved", &[&b]);
 
+    // An `updated` date: the post's `lastmod` in the sitemap, not its place.
+    let text = site.read(&b);
+    site.write(&b, &text.replacen("date: 2030-01-01 08:00", "date: 2030-01-01 08:00\nupdated: 2030-06-01 08:00", 1));
+    site.check("updated added", &[&b]);
+
     // A new post, then the same post gone.
     let c = "content/posts/2031-02-03-brand-new.md";
     site.write(c, "---\ntitle: 全新的文章\ndate: 2031-02-03 09:00\ntags: [开源, Rust]\nissue: 9999\n---\n第一段。\n\n## 小节\n\n正文，链接到[旧文](@/posts/PLACEHOLDER)。\n".replace("PLACEHOLDER", zh[3]).as_str());
