@@ -17,6 +17,7 @@
 
 use super::html::Attr;
 use std::collections::HashMap;
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// A parsed stylesheet: its rules, indexed by the key of their rightmost compound.
@@ -141,7 +142,7 @@ impl Stylesheet {
             let declarations = parse_declarations(body)?;
             let block = sheet.blocks.len();
             sheet.blocks.push(declarations);
-            for text in split_outside(selectors, b',') {
+            for text in split_outside(selectors, ',') {
                 let selector = parse_selector(text.trim())?;
                 for a in selector.compounds.iter().flat_map(|c| &c.attrs) {
                     if !sheet.attr_names.contains(&a.name) {
@@ -246,9 +247,7 @@ impl<'s, 'a> Styler<'s, 'a> {
     pub fn enter(&mut self, element: Element<'a>, existing: Option<&str>) -> Option<String> {
         let mut signature = self.signatures.last().cloned().unwrap_or_default();
         let mut field = |s: &str| {
-            signature.push_str(&s.len().to_string());
-            signature.push(':');
-            signature.push_str(s);
+            let _ = write!(signature, "{}:{s}", s.len());
         };
         field(element.name);
         field(element.attr("id").unwrap_or("\0"));
@@ -381,11 +380,11 @@ fn strip_comments(css: &str) -> String {
     }
 }
 
-/// The first offset outside quoted strings where `test` holds for the rest.
-fn find_outside_strings_or(s: &str, test: impl Fn(&str) -> bool) -> Option<usize> {
+/// The characters of `s` outside quoted strings (the quotes excluded), with their offsets.
+fn outside_strings(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    for (i, c) in s.char_indices() {
+    s.char_indices().filter(move |&(_, c)| {
         if let Some(q) = quote {
             if escaped {
                 escaped = false;
@@ -394,15 +393,19 @@ fn find_outside_strings_or(s: &str, test: impl Fn(&str) -> bool) -> Option<usize
             } else if c == q {
                 quote = None;
             }
-            continue;
+            return false;
         }
         if c == '"' || c == '\'' {
             quote = Some(c);
-        } else if test(&s[i..]) {
-            return Some(i);
+            return false;
         }
-    }
-    None
+        true
+    })
+}
+
+/// The first offset outside quoted strings where `test` holds for the rest.
+fn find_outside_strings_or(s: &str, test: impl Fn(&str) -> bool) -> Option<usize> {
+    outside_strings(s).map(|(i, _)| i).find(|&i| test(&s[i..]))
 }
 
 fn find_outside_strings(s: &str, byte: u8) -> Option<usize> {
@@ -433,29 +436,16 @@ fn at_rule_end(s: &str) -> usize {
 }
 
 /// `s` split at `sep` outside strings, parentheses and brackets.
-fn split_outside(s: &str, sep: u8) -> Vec<&str> {
+fn split_outside(s: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0i32, 0usize);
-    let mut quote: Option<u8> = None;
-    let mut escaped = false;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == q {
-                quote = None;
-            }
-            continue;
-        }
-        match b {
-            b'"' | b'\'' => quote = Some(b),
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth -= 1,
-            _ if b == sep && depth == 0 => {
+    for (i, c) in outside_strings(s) {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ if c == sep && depth == 0 => {
                 parts.push(&s[start..i]);
-                start = i + 1;
+                start = i + c.len_utf8();
             }
             _ => {}
         }
@@ -467,7 +457,7 @@ fn split_outside(s: &str, sep: u8) -> Vec<&str> {
 /// The declarations of a block (or a `style` attribute); `None` when one uses `var()`.
 fn parse_declarations(body: &str) -> Option<Vec<Declaration>> {
     let mut out: Vec<Declaration> = Vec::new();
-    for part in split_outside(body, b';') {
+    for part in split_outside(body, ';') {
         let Some((name, value)) = part.split_once(':') else { continue };
         let name = name.trim().to_ascii_lowercase();
         let mut value = value.trim();
