@@ -30,7 +30,7 @@ use crate::markdown::Rendered;
 use crate::output::{Bytes, Output};
 use crate::post::{Kind, Post};
 use crate::render::views::{self, Views};
-use crate::render::{self, Engine, Job, Vars, email, feeds, functions, search, sitemap};
+use crate::render::{self, Engine, Job, Listing, Vars, email, feeds, functions, search, sitemap};
 use crate::site::Site;
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -445,15 +445,9 @@ impl Incremental {
         // Lists show its card.
         if fp.card != old.card {
             let lang = e.post.lang.as_str();
-            let tags: Vec<usize> =
-                site.tags.get(lang).map_or(Vec::new(), |ts| ts.iter().enumerate().filter(|(_, t)| t.posts.contains(&i)).map(|(k, _)| k).collect());
-            let position = site.posts_by_lang.get(lang).and_then(|ps| ps.iter().position(|&x| x == i));
-            let per_page = site.config.paginate.max(1);
             for job in state.jobs.iter().filter(|j| j.lang == lang) {
                 let shows = match job.vars {
-                    Vars::Index(n) => position.is_some_and(|p| p / per_page + 1 == n),
-                    Vars::Tag(k) => tags.contains(&k),
-                    Vars::Archive => position.is_some(),
+                    Vars::List(listing, n) => listing.page(site, lang, n).contains(&i),
                     _ => false,
                 };
                 if shows {
@@ -981,27 +975,21 @@ fn job_fingerprint(job: &Job, site: &Site, global: u64, card_fp: &[u64], full_fp
     let mut h = hasher(global);
     (&job.path, &job.template, &job.lang, &job.alternates, &job.source).hash(&mut h);
     let lang = job.lang.as_str();
-    let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
     match job.vars {
         Vars::NotFound => 0.hash(&mut h),
         Vars::Entry(i) => (1, full_fp[i]).hash(&mut h),
-        Vars::Index(n) => {
-            let per_page = site.config.paginate.max(1);
-            (2, n, posts.len().div_ceil(per_page)).hash(&mut h);
-            posts.iter().skip((n - 1) * per_page).take(per_page).for_each(|&i| card_fp[i].hash(&mut h));
+        Vars::List(listing, n) => {
+            (2, listing, n, listing.pages(site, lang)).hash(&mut h);
+            if let Listing::Tag(k) = listing {
+                // Tag pages also show the tag's name and how many posts it has.
+                let t = &site.tags[lang][k];
+                (&t.name, &t.slug, t.posts.len()).hash(&mut h);
+            }
+            listing.page(site, lang, n).iter().for_each(|&i| card_fp[i].hash(&mut h));
         }
         Vars::Tags => {
             3.hash(&mut h);
             site.tags.get(lang).into_iter().flatten().for_each(|t| (&t.name, &t.slug, t.posts.len()).hash(&mut h));
-        }
-        Vars::Tag(k) => {
-            let t = &site.tags[lang][k];
-            (4, &t.name, &t.slug).hash(&mut h);
-            t.posts.iter().for_each(|&i| card_fp[i].hash(&mut h));
-        }
-        Vars::Archive => {
-            5.hash(&mut h);
-            posts.iter().for_each(|&i| card_fp[i].hash(&mut h));
         }
     }
     h.finish()
