@@ -35,9 +35,8 @@ use crate::site::Site;
 use crate::theme::Theme;
 use rayon::prelude::*;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -83,8 +82,9 @@ pub struct Incremental {
     state: Option<State>,
 }
 
-/// A hash map with a fast hash for keys the site itself makes.
-type Map<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+/// A hash map with a fast hash (rustc's) for keys the site itself makes:
+/// paths and units, not fingerprints.
+type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// What is kept of a post between builds.
 struct Memo {
@@ -414,7 +414,7 @@ impl Incremental {
         let with_words = uses(&state.theme, "words") || uses(&state.theme, "json_encode");
         let card = views::card(site, i);
         let old = state.fps[i];
-        let fp = EntryFp { post: debug_hash(&*e.post), meta: old.meta, rendered: debug_hash(&*e.rendered), card: card_hash(&card, with_words) };
+        let fp = EntryFp { post: hash_of(&*e.post), meta: old.meta, rendered: hash_of(&*e.rendered), card: card_hash(&card, with_words) };
         self.memo.insert(path, Memo { post: Arc::clone(&e.post), rendered: Arc::clone(&e.rendered), fp, card: card.clone() });
         state.fps[i] = fp;
         Arc::make_mut(&mut state.cards)[i] = card;
@@ -522,9 +522,9 @@ impl Incremental {
                     return None;
                 }
                 let card = views::card(&site, i);
-                let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| debug_hash(&*e.post), |m| m.fp.post);
+                let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| hash_of(&*e.post), |m| m.fp.post);
                 let meta = hash_of(&(&e.post.content_path, &e.post.front_matter, e.post.body_line));
-                Some((EntryFp { post, meta, rendered: debug_hash(&*e.rendered), card: card_hash(&card, with_words) }, card))
+                Some((EntryFp { post, meta, rendered: hash_of(&*e.rendered), card: card_hash(&card, with_words) }, card))
             })
             .collect();
         let remade: Vec<bool> = made.iter().map(Option::is_some).collect();
@@ -925,21 +925,6 @@ fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
     h.finish()
 }
 
-/// A fingerprint of everything in a value's `Debug` form (posts and rendered
-/// bodies: every field, in a stable order), without building the string.
-fn debug_hash<T: std::fmt::Debug + ?Sized>(value: &T) -> u64 {
-    struct Feed(DefaultHasher);
-    impl std::fmt::Write for Feed {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.write(s.as_bytes());
-            Ok(())
-        }
-    }
-    let mut f = Feed(DefaultHasher::new());
-    let _ = write!(f, "{value:?}");
-    f.0.finish()
-}
-
 /// What every page shares: config, each language's `site` object and
 /// strings, and, when a template calls `get_posts`/`get_post`, every card.
 /// `site.post_count` counts only when a template names it, so that adding a
@@ -1017,47 +1002,5 @@ fn sitemap_of(site: &Site, keys: &[String], out: &mut Output) {
         if let Some(bytes) = pages.files.remove(name) {
             out.files.entry(name.to_string()).or_insert(bytes);
         }
-    }
-}
-
-/// FxHash (as in rustc): a fast hash for keys the site makes itself (paths,
-/// units), not for fingerprints.
-#[derive(Debug, Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
