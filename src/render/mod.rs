@@ -88,6 +88,15 @@ impl Listing {
         &posts[((n - 1) * per_page).min(posts.len())..(n * per_page).min(posts.len())]
     }
 
+    /// Its name for the live preview's records of reads.
+    pub(crate) fn name(self, site: &Site, lang: &str) -> crate::reads::List {
+        match self {
+            Listing::Index => crate::reads::List::Index,
+            Listing::Tag(k) => crate::reads::List::Tag(site.tags[lang][k].slug.clone()),
+            Listing::Archive => crate::reads::List::Archive,
+        }
+    }
+
     /// Output folder of its first page, without the base path: `en/`, `tags/ai/`, `archive/`.
     pub(crate) fn folder(self, site: &Site, lang: &str) -> String {
         let prefix = site.config.lang_prefix(lang);
@@ -109,6 +118,9 @@ impl Job {
     /// The page's own context values.
     fn vars(&self, site: &Site, views: &Views<'_>) -> Vec<(&'static str, Value)> {
         let lang = self.lang.as_str();
+        if let Vars::List(listing, n) = self.vars {
+            crate::reads::record(|| crate::reads::Read::List { lang: lang.to_string(), list: listing.name(site, lang), n });
+        }
         match self.vars {
             Vars::NotFound => vec![("page_kind", json!("404"))],
             Vars::Entry(i) => vec![
@@ -140,6 +152,7 @@ impl Job {
                 }
             }
             Vars::Tags => {
+                crate::reads::record(|| crate::reads::Read::Tags(lang.to_string()));
                 let tags = site.tags.get(lang).map(Vec::as_slice).unwrap_or_default();
                 vec![("tags", Value::Array(tags.iter().map(|t| views.tag(lang, t, false)).collect())), ("page_kind", json!("tags"))]
             }

@@ -21,6 +21,8 @@ struct PageInfo {
 
 /// Add `sitemap.xml` and `robots.txt`, listing the HTML pages already in `output`.
 pub fn render(site: &Site, output: &mut Output) {
+    // Pages, dates and language versions: the site's shape, no post bodies.
+    crate::reads::record(|| crate::reads::Read::Shape);
     let config = &site.config;
     let info = pages(site);
     let mut s = String::with_capacity(256 * output.files.len());
