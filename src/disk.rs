@@ -48,8 +48,9 @@ pub fn load(root: &Path) -> Result<Sources, Vec<Error>> {
     if errors.is_empty() { Ok(Sources { root: root.to_path_buf(), config, content, themes }) } else { Err(errors) }
 }
 
-/// Every file below `root/dir`, by path inside it; hidden files and editor
-/// leftovers (`.#x`, `x~`, `.swp`) are skipped.
+/// Every file below `root/dir`, by path inside it. Dotfiles and dot-folders
+/// (`.well-known/`, `.nojekyll`) are read like any other; version-control
+/// folders, system clutter and editor leftovers are skipped ([`is_ignored_name`]).
 fn read_tree(root: &Path, dir: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Vec<u8>> {
     let base = root.join(dir);
     let mut paths = Vec::new();
@@ -86,14 +87,20 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
     is_ignored_name(&name.to_string_lossy())
 }
 
-/// Names of files that editors and tools write beside the real ones (hidden
-/// files, `x~`, `#x#`, `.swp`, Vim's `4913`): never sources, never watched.
+/// Names of files that are never sources, never copied and never watched:
+/// version-control folders (`.git`, `.hg`, `.svn`), system clutter
+/// (`.DS_Store`, `Thumbs.db`, `desktop.ini`) and what editors write beside
+/// the real files (`.#x` and `#x#` of Emacs, `x~`, `.x.swp` and `4913` of
+/// Vim, `x___jb_tmp___` of JetBrains, `.~lock.x#` of LibreOffice,
+/// `.goutputstream-…` of GNOME). Other dotfiles are ordinary files.
 pub fn is_ignored_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
+    const NAMES: [&str; 8] = [".git", ".hg", ".svn", ".DS_Store", "Thumbs.db", "desktop.ini", ".directory", "4913"];
+    const PREFIXES: [&str; 4] = [".#", ".~lock.", ".goutputstream-", "._"];
+    const SUFFIXES: [&str; 10] = ["~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".orig", ".kate-swp", "___jb_tmp___", "___jb_old___"];
+    NAMES.contains(&name)
+        || PREFIXES.iter().any(|p| name.starts_with(p))
+        || SUFFIXES.iter().any(|s| name.ends_with(s))
         || (name.starts_with('#') && name.ends_with('#'))
-        || name == "4913"
-        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".orig"].iter().any(|ext| name.ends_with(ext))
 }
 
 /// The record of the files a build wrote into its output folder, one path a
@@ -859,14 +866,32 @@ mod tests {
     }
 
     #[test]
+    fn dotfiles_are_sources_editor_leftovers_are_not() {
+        for name in [".well-known", ".nojekyll", ".htaccess", "CNAME", ".env.example", "a.md", "#1.md"] {
+            assert!(!is_ignored_name(name), "{name}");
+        }
+        for name in
+            [".git", ".DS_Store", "Thumbs.db", ".a.md.swp", "a.md~", "#a.md#", ".#a.md", "4913", "a.md___jb_tmp___", ".~lock.a.odt#", "._a.png"]
+        {
+            assert!(is_ignored_name(name), "{name}");
+        }
+    }
+
+    #[test]
     fn loads_sorted_and_skips_hidden() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("content/posts")).unwrap();
         fs::write(dir.path().join("content/posts/b.md"), "b").unwrap();
         fs::write(dir.path().join("content/posts/.a.md.swp"), "x").unwrap();
+        fs::write(dir.path().join("content/.DS_Store"), "x").unwrap();
+        fs::write(dir.path().join("content/.nojekyll"), "").unwrap();
+        fs::create_dir_all(dir.path().join("content/.well-known")).unwrap();
+        fs::write(dir.path().join("content/.well-known/security.txt"), "Contact: x").unwrap();
+        fs::create_dir_all(dir.path().join("content/.git")).unwrap();
+        fs::write(dir.path().join("content/.git/HEAD"), "x").unwrap();
         fs::write(dir.path().join("config.yaml"), "title: x").unwrap();
         let s = load(dir.path()).unwrap();
-        assert_eq!(s.content.keys().collect::<Vec<_>>(), ["posts/b.md"]);
+        assert_eq!(s.content.keys().collect::<Vec<_>>(), [".nojekyll", ".well-known/security.txt", "posts/b.md"]);
         assert_eq!(s.config.as_deref(), Some("title: x"));
     }
 }

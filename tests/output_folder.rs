@@ -109,3 +109,44 @@ fn output_on_another_file_system_than_the_site() {
     assert!(out.join("index.html").exists() && out.join(".gen-manifest").exists());
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no temporary folder left");
 }
+
+/// Copy a folder (a fixture) to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).min_depth(1) {
+        let e = e.unwrap();
+        let target = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::create_dir_all(target.parent().unwrap()).unwrap();
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn dotfiles_in_content_are_copied_and_editor_leftovers_are_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    copy_dir(&site(), &root);
+    let content = root.join("content");
+    fs::create_dir_all(content.join(".well-known")).unwrap();
+    fs::write(content.join(".well-known/security.txt"), "Contact: mailto:editors@example.org\n").unwrap();
+    fs::write(content.join(".nojekyll"), "").unwrap();
+    fs::write(content.join("CNAME"), "letter.example.org\n").unwrap();
+    fs::write(content.join(".htaccess"), "ErrorDocument 404 /news/letter/404.html\n").unwrap();
+    for leftover in [".DS_Store", "images/.DS_Store", "CNAME~", "#CNAME#", ".CNAME.swp", ".#CNAME", "4913"] {
+        fs::write(content.join(leftover), "leftover").unwrap();
+    }
+    fs::create_dir_all(content.join(".git")).unwrap();
+    fs::write(content.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let out = tmp.path().join("public");
+    let run = gen_build(&root, &out, &[]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(fs::read_to_string(out.join(".well-known/security.txt")).unwrap(), "Contact: mailto:editors@example.org\n");
+    assert_eq!(fs::read_to_string(out.join("CNAME")).unwrap(), "letter.example.org\n");
+    assert!(out.join(".nojekyll").is_file() && out.join(".htaccess").is_file());
+    for leftover in [".DS_Store", "images/.DS_Store", "CNAME~", "#CNAME#", ".CNAME.swp", ".#CNAME", "4913", ".git"] {
+        assert!(!out.join(leftover).exists(), "{leftover} copied");
+    }
+}
