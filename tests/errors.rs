@@ -156,6 +156,8 @@ macro_rules! cases {
 }
 
 cases! {
+    reference_to_draft => "reference-to-draft",
+    reference_names_nothing => "reference-names-nothing",
     yaml_unclosed_list => "yaml-unclosed-list",
     yaml_unclosed_map => "yaml-unclosed-map",
     yaml_unclosed_quote => "yaml-unclosed-quote",
