@@ -453,7 +453,10 @@ fn check_reports_broken_links_at_their_source_line() {
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
         [
-            "content/posts/2024-03-01-third.md:9:15: error: broken link to /news/letter/posts/nope/",
+            "content/posts/2024-03-01-third.md:9:15: error: `/news/letter/posts/nope/` is no page of the site (/news/letter/posts/nope/)",
+            "  |",
+            "9 | See [nowhere](/news/letter/posts/nope/) and [a bad anchor](/news/letter/posts/second/#nothere).",
+            "  |               ^",
             "content/posts/2024-03-01-third.md:9:60: error: broken link to /news/letter/posts/second/#nothere: that page has no such id",
             "error: check failed with 2 errors",
         ],

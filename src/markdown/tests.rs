@@ -12,9 +12,11 @@ fn strings(key: &str) -> String {
     }
 }
 
-fn resolve(path: &str) -> Result<String, String> {
+fn resolve(url: &str) -> Result<Resolved, String> {
+    let Some(path) = url.strip_prefix("@/") else { return Ok(Resolved { url: url.into(), verify: None }) };
+    let (path, anchor) = path.split_once('#').map_or((path, String::new()), |(p, a)| (p, format!("#{a}")));
     match path {
-        "posts/a.md" => Ok("/posts/a/".into()),
+        "posts/a.md" => Ok(Resolved { url: format!("/posts/a/{anchor}"), verify: None }),
         other => Err(format!("no content at `@/{other}`")),
     }
 }
@@ -133,8 +135,8 @@ fn footnotes_are_collected_at_the_end() {
 fn content_links_resolve_and_unknown_ones_fail() {
     let r = render_with("see [a](@/posts/a.md#part) and\n[b](@/posts/missing.md)\n", None);
     assert!(r.html.contains("href=\"/posts/a/#part\""));
-    assert_eq!(r.anchor_links, vec![AnchorLink { line: 1, col: 5, target: "posts/a.md".into(), anchor: "part".into() }]);
-    assert_eq!(r.errors, vec![(2, 1, "no content at `@/posts/missing.md`".into())]);
+    assert_eq!(r.anchor_links, vec![AnchorLink { line: 1, col: 9, target: "posts/a.md".into(), anchor: "part".into() }]);
+    assert_eq!(r.errors, vec![(2, 5, "no content at `@/posts/missing.md`".into())]);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! by every index, tag and archive page that lists it.
 
 use crate::reads::Read;
-use crate::site::{Site, Tag};
+use crate::site::{Entry, Site, Tag};
 use crate::slug;
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -185,7 +185,7 @@ pub(crate) fn card(site: &Site, i: usize) -> Value {
         "tags": tags,
         "tags_more": p.tags.len().saturating_sub(CARD_TAGS),
         "summary": summary,
-        "cover": p.cover,
+        "cover": cover(e),
         "draft": p.draft,
         "words": e.rendered.words.total(),
         "reading_time": e.rendered.words.reading_minutes(),
@@ -258,4 +258,13 @@ pub fn og_locale(code: &str) -> String {
         other if other.contains('-') => other.replace('-', "_"),
         other => other.to_string(),
     }
+}
+
+/// `cover` with its image's URL resolved like a body link (`images/x.png` → `/letter/images/x.png`).
+fn cover(e: &Entry) -> serde_json::Value {
+    let mut v = json!(e.post.cover);
+    if let (Some(url), Some(map)) = (&e.cover_url, v.as_object_mut()) {
+        map.insert("image".into(), json!(url));
+    }
+    v
 }
