@@ -214,12 +214,12 @@ impl<'a, 'c> Renderer<'a, 'c> {
                         }
                         None => self.unique_id(&heading_slug(&text)),
                     };
-                    self.out.headings.push(Heading { level: level_number(level), id: id.clone(), text: text.clone() });
-                    self.out.text.push_str(&text);
-                    self.out.text.push('\n');
+                    self.out.headings.push(Heading { level: level_number(level), id: id.clone(), text });
                     let mut v = vec![Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs })];
-                    // Links and footnotes inside headings are rewritten too.
+                    // Links and footnotes inside headings are rewritten too; that pass
+                    // also takes the heading's text into the plain text, once.
                     let nested = self.transform(inner.into_iter().map(|e| (e, offset)).collect(), false);
+                    self.out.text.push('\n');
                     v.extend(nested.into_iter().map(|(e, _)| e));
                     v.push(Event::End(TagEnd::Heading(level)));
                     last_char = None;

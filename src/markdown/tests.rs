@@ -178,3 +178,12 @@ fn footnotes_and_headings_do_not_make_the_summary() {
     let r = render_with("[^1]: A note first.\n\n## Heading\n\nReal text[^1].\n", None);
     assert_eq!(r.summary, "Real text.");
 }
+
+#[test]
+fn heading_text_is_counted_once() {
+    let r = render_with("## 后记 and `code`\n\n正文 words.\n", None);
+    assert_eq!(r.text.matches("后记").count(), 1, "{:?}", r.text);
+    assert_eq!(r.text.matches("code").count(), 1, "{:?}", r.text);
+    assert_eq!((r.words.cjk, r.words.latin), (4, 3));
+    assert_eq!(r.headings[0].text, "后记 and code");
+}
