@@ -20,6 +20,11 @@ fn resolve(path: &str) -> Result<String, String> {
 }
 
 fn render_with(body: &str, extra: Option<&str>) -> Rendered {
+    let late = extra.map(|html| vec![LateComments { source: None, html: html.into() }]);
+    render_late(body, late.as_deref())
+}
+
+fn render_late(body: &str, extra: Option<&[LateComments]>) -> Rendered {
     let cx = Context { lang: "zh", original_lang: "en", strings: &strings, resolve: &resolve, autospace: false, extra_comments: extra };
     render(body, &cx)
 }
@@ -107,6 +112,17 @@ fn extra_comments_are_appended_or_create_a_section() {
     assert!(out.contains("x</p>\n</div>\n</article>\n<article class=\"comment\">late</article>\n</section>"), "{out}");
     let out = render_with("just text\n", Some("<article>late</article>\n")).html;
     assert!(out.ends_with("<section class=\"comments\" id=\"comments\">\n<h2>读者评论</h2>\n<article>late</article>\n</section>\n"), "{out}");
+}
+
+#[test]
+fn late_comments_join_the_section_of_their_source_or_get_their_own() {
+    let late = |source: Option<&str>, html: &str| LateComments { source: source.map(String::from), html: html.into() };
+    let groups =
+        [late(Some("slashdot"), "<article>S</article>\n"), late(Some("Email"), "<article>E</article>\n"), late(None, "<article>N</article>\n")];
+    let out = render_late("::: comments {source=Slashdot}\n::: comment {author=a}\nx\n:::\n:::\n", Some(&groups)).html;
+    assert!(out.contains("<h2>Slashdot 网友评论</h2>\n<article class=\"comment\">"), "{out}");
+    assert!(out.contains("</article>\n<article>S</article>\n</section>\n<section class=\"comments\" id=\"comments-1\">\n<h2>Email 网友评论</h2>\n<article>E</article>\n</section>\n<section class=\"comments\" id=\"comments-2\">\n<h2>读者评论</h2>\n<article>N</article>\n</section>\n"), "{out}");
+    assert_eq!(out.matches("<article>S</article>").count(), 1);
 }
 
 #[test]
