@@ -33,6 +33,8 @@ fn alias(lang: &str) -> &str {
 }
 
 /// A `<pre><code>` block for `code`, highlighted when `lang` is known to syntect.
+/// Long lines scroll inside the block, so it takes the keyboard focus
+/// (`tabindex="0"`) for readers who scroll with arrow keys.
 pub fn code_block(code: &str, lang: &str) -> String {
     let lang = lang.split([' ', ',', '{']).next().unwrap_or_default().trim();
     let class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape(lang)) };
@@ -44,11 +46,11 @@ pub fn code_block(code: &str, lang: &str) -> String {
             let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, STYLE);
             let ok = LinesWithEndings::from(code).all(|line| generator.parse_html_for_line_which_includes_newline(line).is_ok());
             if ok {
-                return format!("<pre class=\"highlight\"{data}><code{class}>{}</code></pre>\n", generator.finalize());
+                return format!("<pre class=\"highlight\"{data} tabindex=\"0\"><code{class}>{}</code></pre>\n", generator.finalize());
             }
         }
     }
-    format!("<pre{data}><code{class}>{}</code></pre>\n", escape(code))
+    format!("<pre{data} tabindex=\"0\"><code{class}>{}</code></pre>\n", escape(code))
 }
 
 /// The stylesheet for one syntect theme by name, or `None` if there is no such
@@ -133,15 +135,18 @@ mod tests {
     #[test]
     fn highlights_with_classes() {
         let html = code_block("fn main() {}\n", "rust");
-        assert!(html.starts_with("<pre class=\"highlight\" data-lang=\"rust\"><code class=\"language-rust\">"), "{html}");
+        assert!(html.starts_with("<pre class=\"highlight\" data-lang=\"rust\" tabindex=\"0\"><code class=\"language-rust\">"), "{html}");
         assert!(html.contains("class=\"hl-"), "{html}");
         assert!(!html.contains("style="));
     }
 
     #[test]
     fn unknown_language_is_escaped_plain() {
-        assert_eq!(code_block("<b>\n", "nosuchlang"), "<pre data-lang=\"nosuchlang\"><code class=\"language-nosuchlang\">&lt;b&gt;\n</code></pre>\n");
-        assert_eq!(code_block("x", ""), "<pre><code>x</code></pre>\n");
+        assert_eq!(
+            code_block("<b>\n", "nosuchlang"),
+            "<pre data-lang=\"nosuchlang\" tabindex=\"0\"><code class=\"language-nosuchlang\">&lt;b&gt;\n</code></pre>\n"
+        );
+        assert_eq!(code_block("x", ""), "<pre tabindex=\"0\"><code>x</code></pre>\n");
     }
 
     #[test]
