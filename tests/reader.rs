@@ -75,6 +75,7 @@ const PAGES: &[(&str, &str, bool, &str)] = &[
     ("page", "/letter/about/", false, ""),
     ("page-en", "/letter/en/about/", false, ""),
     ("404", "/letter/404.html", false, ""),
+    ("404-en", "/letter/en/404.html", false, ""),
     ("email", "/letter/posts/rich/email.html", false, ""),
     ("email-en", "/letter/en/posts/rich/email.html", false, ""),
 ];
