@@ -419,9 +419,12 @@ impl Incremental {
         state.fps[i] = fp;
         Arc::make_mut(&mut state.cards)[i] = card;
 
-        // Posts whose own page shows this one: it, its translations, the posts that list it as related.
+        // Posts whose own page shows this one: it, its translations, the posts that list it as
+        // related, and its neighbours (their previous/next links).
         let mut shown_by: Vec<usize> = vec![i];
         shown_by.extend(&e.translations);
+        let (newer, older) = views::neighbours(site, i);
+        shown_by.extend(newer.into_iter().chain(older));
         shown_by.extend(site.entries.iter().enumerate().filter(|(_, x)| x.related.contains(&i)).map(|(j, _)| j));
         shown_by.sort_unstable();
         shown_by.dedup();
@@ -873,12 +876,14 @@ fn card_hash(card: &Value, with_words: bool) -> u64 {
 }
 
 /// What the own page and email edition of entry `i` show: the post, its
-/// body, and the posts it links to as translations or related.
+/// body, and the posts it links to as translations, related or neighbours.
 fn full_fingerprint(site: &Site, fps: &[EntryFp], card_fps: &[u64], i: usize) -> u64 {
     let e = &site.entries[i];
     let mut h = DefaultHasher::new();
     (fps[i], e.translations.len()).hash(&mut h);
     e.translations.iter().chain(&e.related).for_each(|&j| card_fps[j].hash(&mut h));
+    let (newer, older) = views::neighbours(site, i);
+    (newer.map(|j| card_fps[j]), older.map(|j| card_fps[j])).hash(&mut h);
     h.finish()
 }
 

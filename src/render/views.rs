@@ -66,8 +66,9 @@ impl<'s> Views<'s> {
         let mut v = self.card(i);
         let link = |j: usize| {
             let t = &site.entries[j];
-            json!({"title": t.post.title, "url": t.url, "permalink": t.permalink, "lang": t.post.lang, "date": t.post.date.map(|d| d.to_rfc3339())})
+            json!({"title": t.post.title, "url": t.url, "permalink": t.permalink, "lang": t.post.lang, "date": t.post.date.map(|d| d.to_rfc3339()), "issue": t.post.issue})
         };
+        let (newer, older) = neighbours(site, i);
         let extra = json!({
             // Every tag here; cards carry only the first few.
             "tags": tag_values(site, p, p.tags.len()),
@@ -83,6 +84,9 @@ impl<'s> Views<'s> {
             "extra": p.extra,
             "has_bilingual": e.rendered.html.contains("<div class=\"bilingual"),
             "email_url": format!("{}email.html", e.url),
+            // The next newer and older post of the same language, for previous/next links.
+            "newer": newer.map(link),
+            "older": older.map(link),
         });
         if let (Value::Object(a), Value::Object(b)) = (&mut v, extra) {
             a.extend(b);
@@ -156,6 +160,21 @@ fn tag_values(site: &Site, p: &crate::post::Post, n: usize) -> Vec<Value> {
             json!({"name": t, "slug": s, "url": format!("{}{}tags/{}/", site.config.base_path, site.config.lang_prefix(&p.lang), slug::encode_segment(&s))})
         })
         .collect()
+}
+
+/// The posts before and after post `i` among the posts of its language:
+/// (newer, older). Pages have none.
+pub(crate) fn neighbours(site: &Site, i: usize) -> (Option<usize>, Option<usize>) {
+    let e = &site.entries[i];
+    if e.post.kind != crate::post::Kind::Post {
+        return (None, None);
+    }
+    // The list holds entry indexes in entry order (newest first), so it is sorted by index.
+    let list = site.posts_by_lang.get(&e.post.lang).map(Vec::as_slice).unwrap_or_default();
+    match list.binary_search(&i) {
+        Ok(p) => (p.checked_sub(1).map(|q| list[q]), list.get(p + 1).copied()),
+        Err(_) => (None, None),
+    }
 }
 
 /// The card of entry `i`.
