@@ -86,6 +86,7 @@ const SHOTS: &[(&str, &str, u32, &str, &str)] = &[
     ("post-phone-dark", "post-zh", 390, "dark", ".bilingual"),
     ("comments-phone-light", "post-zh", 390, "light", "#comments"),
     ("tags-desktop-dark", "tags", 1280, "dark", ""),
+    ("home-phone-dark", "home", 390, "dark", ""),
 ];
 
 #[test]
