@@ -6,7 +6,7 @@
 use crate::comments::{self, Comment};
 use crate::config::Config;
 use crate::error::Error;
-use crate::markdown::{self, Rendered};
+use crate::markdown::{self, LateComments, Rendered};
 use crate::post::{Kind, Post};
 use crate::reference::{self, How, Reference};
 use crate::render::html;
@@ -81,13 +81,13 @@ pub struct Site {
 pub struct RenderCache {
     bodies: HashMap<String, CachedBody>,
     /// Rendered `content/comments/` files, by (file, language of the post).
-    comments: HashMap<(PathBuf, String), (Arc<CommentFile>, String)>,
+    comments: HashMap<(PathBuf, String), (Arc<CommentFile>, Vec<LateComments>)>,
 }
 
 #[derive(Debug)]
 struct CachedBody {
     post: Arc<Post>,
-    extra_comments: Option<String>,
+    extra_comments: Option<Vec<LateComments>>,
     links: Links,
     rendered: Arc<Rendered>,
 }
@@ -223,7 +223,7 @@ impl Site {
         for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post) {
             posts_by_slug.entry(e.post.slug.as_str()).or_default().push(i);
         }
-        let mut extra_comments: HashMap<usize, String> = HashMap::new();
+        let mut extra_comments: HashMap<usize, Vec<LateComments>> = HashMap::new();
         let mut comments_used = HashSet::new();
         for file in comment_files {
             let targets = posts_by_slug.get(file.slug.as_str()).map(Vec::as_slice).unwrap_or_default();
@@ -237,7 +237,9 @@ impl Site {
                 let html = match cache.comments.get(&key) {
                     Some((f, html)) if Arc::ptr_eq(f, file) => html.clone(),
                     _ => {
-                        let html = comments::render(&file.comments, lang, original_lang(&config, lang), "reader-comment-");
+                        // The file's translations are in the default language, whatever the page's.
+                        let default = config.default_language.as_str();
+                        let html = comments::render(&file.comments, default, original_lang(&config, default), "reader-comment-");
                         cache.comments.insert(key.clone(), (file.clone(), html.clone()));
                         html
                     }
@@ -261,7 +263,7 @@ impl Site {
             .map(|(i, e)| {
                 let c = cache.bodies.get(&e.post.content_path)?;
                 let same = Arc::ptr_eq(&c.post, &e.post)
-                    && c.extra_comments.as_deref() == extra_comments.get(&i).map(String::as_str)
+                    && c.extra_comments.as_deref() == extra_comments.get(&i).map(Vec::as_slice)
                     && c.links.iter().all(|(path, result)| resolver.resolve(path, e, &e.post.lang) == *result);
                 same.then(|| Arc::clone(&c.rendered))
             })
@@ -269,7 +271,7 @@ impl Site {
         let fresh: Vec<Option<(Rendered, Links)>> = entries
             .par_iter()
             .enumerate()
-            .map(|(i, e)| reused[i].is_none().then(|| render_body(e, extra_comments.get(&i).map(String::as_str), &resolver, theme)))
+            .map(|(i, e)| reused[i].is_none().then(|| render_body(e, extra_comments.get(&i).map(Vec::as_slice), &resolver, theme)))
             .collect();
         let mut rendered: Vec<Arc<Rendered>> = Vec::with_capacity(entries.len());
         for (i, (old, new)) in reused.into_iter().zip(fresh).enumerate() {
@@ -513,7 +515,7 @@ impl<'a> Resolver<'a> {
 }
 
 /// Render the body of `e` with its reader comments `extra`, noting every link it resolves.
-fn render_body(e: &Entry, extra: Option<&str>, resolver: &Resolver<'_>, theme: &Theme) -> (Rendered, Links) {
+fn render_body(e: &Entry, extra: Option<&[LateComments]>, resolver: &Resolver<'_>, theme: &Theme) -> (Rendered, Links) {
     let config = resolver.config;
     let lang = e.post.lang.as_str();
     let strings = |key: &str| theme.string(lang, key).unwrap_or(key).to_string();

@@ -360,7 +360,7 @@ proptest! {
             author: meta.clone(), date: Some(meta.clone()), source: Some(meta.clone()), url: Some(meta.clone()), title: Some(meta.clone()),
             lang: Some("en".into()), body, translation: Some(translation), replies: vec![reply],
         };
-        let html = comments::render(&[c], "zh", "en", "late-");
+        let html: String = comments::render(&[c], "zh", "en", "late-").into_iter().map(|g| g.html).collect();
         prop_assert!(script_in(&html).is_none(), "{:?}\n-> {}", script_in(&html), html);
     }
 

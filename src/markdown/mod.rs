@@ -31,8 +31,18 @@ pub struct Context<'a> {
     pub resolve: &'a dyn Fn(&str) -> Result<Resolved, String>,
     /// Insert a space between CJK and Latin text.
     pub autospace: bool,
-    /// Reader comments from `content/comments/SLUG.yaml`, already rendered and sanitized.
-    pub extra_comments: Option<&'a str>,
+    /// Reader comments from `content/comments/SLUG.yaml`, already rendered and
+    /// sanitized, one group per source.
+    pub extra_comments: Option<&'a [LateComments]>,
+}
+
+/// Late reader comments from one source (`None`: no source given), rendered
+/// and sanitized. They join the body's comment section of the same source,
+/// or form a section of their own after the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateComments {
+    pub source: Option<String>,
+    pub html: String,
 }
 
 /// A link to another post's anchor, checked once every post is rendered.
@@ -138,6 +148,8 @@ struct Renderer<'a, 'c> {
     untrusted_footnotes: BTreeSet<String>,
     comment_count: usize,
     comments_sections: usize,
+    /// Which groups of `cx.extra_comments` a comment section took.
+    claimed: Vec<bool>,
     summary_done: bool,
     /// Byte offset where each line of `source` starts, for positions in O(log n).
     line_starts: Vec<usize>,
@@ -159,6 +171,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             untrusted_footnotes: BTreeSet::new(),
             comment_count: 0,
             comments_sections: 0,
+            claimed: vec![false; cx.extra_comments.map_or(0, <[_]>::len)],
             summary_done: false,
             line_starts: std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect(),
         }
@@ -238,12 +251,12 @@ impl<'a, 'c> Renderer<'a, 'c> {
                         }
                         None => self.unique_id(&heading_slug(&text)),
                     };
-                    self.out.headings.push(Heading { level: level_number(level), id: id.clone(), text: text.clone() });
-                    self.out.text.push_str(&text);
-                    self.out.text.push('\n');
+                    self.out.headings.push(Heading { level: level_number(level), id: id.clone(), text });
                     let mut v = vec![Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs })];
-                    // Links and footnotes inside headings are rewritten too.
+                    // Links and footnotes inside headings are rewritten too; that pass
+                    // also takes the heading's text into the plain text, once.
                     let nested = self.transform(inner.into_iter().map(|e| (e, offset)).collect(), false);
+                    self.out.text.push('\n');
                     v.extend(nested.into_iter().map(|(e, _)| e));
                     v.push(Event::End(TagEnd::Heading(level)));
                     last_char = None;
@@ -499,9 +512,11 @@ impl<'a, 'c> Renderer<'a, 'c> {
         for child in root {
             push_child(&mut html, child);
         }
-        if self.comments_sections == 0 {
-            if let Some(extra) = self.cx.extra_comments {
-                html.push_str(&self.comments_section(None, None, None, extra));
+        // Late comments whose source has no section in the body get their own.
+        for (i, group) in self.cx.extra_comments.unwrap_or_default().iter().enumerate() {
+            if !self.claimed[i] {
+                self.claimed[i] = true;
+                html.push_str(&self.comments_section(group.source.as_deref(), None, None, &group.html));
             }
         }
         self.push_footnotes(&mut html);
@@ -569,8 +584,8 @@ impl<'a, 'c> Renderer<'a, 'c> {
             }
             "comments" => {
                 let inner = children_html(children);
-                let extra = if self.comments_sections == 0 { self.cx.extra_comments.unwrap_or("") } else { "" };
                 let source = block.attrs.get("source").map(String::as_str);
+                let extra = self.claim_late_comments(source);
                 let url = block.attrs.get("url").map(String::as_str);
                 let title = block.attrs.get("title").map(String::as_str);
                 self.comments_section(source, url, title, &format!("{inner}{extra}"))
@@ -616,6 +631,20 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 )
             }
             other => format!("<div class=\"{}\">{}</div>", escape(other), children_html(children)),
+        }
+    }
+
+    /// The late comments of `source` (compared without case), if no earlier
+    /// section of the body took them.
+    fn claim_late_comments(&mut self, source: Option<&str>) -> String {
+        let key = |s: Option<&str>| s.map(|s| s.trim().to_lowercase());
+        let groups = self.cx.extra_comments.unwrap_or_default();
+        match groups.iter().enumerate().find(|(i, g)| !self.claimed[*i] && key(g.source.as_deref()) == key(source)) {
+            Some((i, g)) => {
+                self.claimed[i] = true;
+                g.html.clone()
+            }
+            None => String::new(),
         }
     }
 
