@@ -100,6 +100,8 @@ pub(crate) fn letter(
             "view_online": e.permalink,
             "home": format!("{}{}", config.base_url, config.lang_prefix(lang)),
             "unsubscribe_url": config.email.unsubscribe_url,
+            // Escaped for an attribute, with a mail service's merge tag kept as written.
+            "unsubscribe_href": config.email.unsubscribe_url.as_deref().map(crate::escape::html_keeping_merge_tags),
         }),
     );
     let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
@@ -126,7 +128,7 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
         match t {
             Token::Start { name, attrs, self_closing, span } => {
                 for a in attrs.iter_mut() {
-                    if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") {
+                    if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") && !crate::escape::has_merge_tag(&a.value) {
                         let abs = html::absolute(&a.value, page);
                         if abs != a.value {
                             edits.push((a.span.clone(), html::escape_attr(&abs)));
