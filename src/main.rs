@@ -33,6 +33,20 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Write the email edition of posts as RFC 5322 messages (default: the newest post, into mail/).
+    Email {
+        /// Slugs of the posts (default: the newest post).
+        slugs: Vec<String>,
+        /// Only this language (default: every language the post has).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Every post.
+        #[arg(long, conflicts_with = "slugs")]
+        all: bool,
+        /// Write here instead of ROOT/mail.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Build in memory and report broken links, anchors, related slugs and images.
     Check {
         #[arg(long)]
@@ -72,6 +86,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Build { drafts, base_url, output } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url }),
+        Command::Email { slugs, lang, all, out } => cmd::email::run(&cmd::email::Args { root: cli.root, slugs, lang, all, out }),
         Command::Check { drafts } => cmd::check::run(&cli.root, drafts),
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(cli.root)),
         Command::New { title, lang, issue } => cmd::new::run(&cmd::new::Args { root: cli.root, title, lang, issue }),

@@ -35,3 +35,132 @@ fn merge_tags_are_written_verbatim() {
     let built = build_with_email(&fixture(), "email: {unsubscribe_url: 'https://e.com/u?list=1&id={{ .Subscriber.UUID }}'}");
     assert!(text(&built, "posts/first-issue/email.html").contains("href=\"https://e.com/u?list=1&amp;id={{ .Subscriber.UUID }}\""));
 }
+
+/// A copy of the fixture site with `email:` set to `email`, in a temporary folder.
+fn site_with_email(email: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let config = std::fs::read_to_string(dir.path().join("config.yaml")).unwrap();
+    let config: Vec<&str> = config.lines().filter(|l| !l.starts_with("email:")).collect();
+    std::fs::write(dir.path().join("config.yaml"), format!("{}\n{email}\n", config.join("\n"))).unwrap();
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Run the real binary; returns (exit code, stdout, stderr).
+fn run(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gen")).arg("--root").arg(root).args(args).output().expect("run gen");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The Python interpreter, or `None` (with a note) when it is missing; under `CI=true` a missing one fails.
+fn python() -> Option<&'static str> {
+    let ok = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(std::env::var("CI").is_err(), "python3 is needed to parse the messages (CI=true)");
+        eprintln!("note: python3 not found; skipping");
+        return None;
+    }
+    Some("python3")
+}
+
+/// What Python's email parser sees in each file.
+fn parse(files: &[PathBuf]) -> Vec<serde_json::Value> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/email/parse.py");
+    let out = std::process::Command::new("python3").arg(script).args(files).output().expect("python3");
+    assert!(out.status.success(), "parse.py: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+const EMAIL: &str = "email: {from: \"双语通讯 <letter@example.org>\", reply_to: editor@example.org, unsubscribe_url: \"{{ UnsubscribeURL }}\"}";
+
+#[test]
+fn gen_email_writes_one_message_per_post_and_language() {
+    let site = site_with_email(EMAIL);
+    let (code, stdout, stderr) = run(site.path(), &["email", "first-issue"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Wrote 2 messages"), "{stdout}");
+    let mail = site.path().join("mail");
+    let files = [mail.join("first-issue.en.eml"), mail.join("first-issue.zh.eml")];
+    let first = files.iter().map(|f| std::fs::read(f).unwrap()).collect::<Vec<_>>();
+    // Byte-identical when written again.
+    assert_eq!(run(site.path(), &["email", "first-issue"]).0, 0);
+    assert_eq!(first, files.iter().map(|f| std::fs::read(f).unwrap()).collect::<Vec<_>>());
+    if python().is_none() {
+        return;
+    }
+    let parsed = parse(&files);
+    for m in &parsed {
+        let h = &m["headers"];
+        assert_eq!(m["type"], "multipart/alternative", "{m}");
+        assert_eq!(m["defects"].as_array().unwrap().len(), 0, "{m}");
+        assert_eq!(m["long_lines"], 0);
+        assert_eq!(m["crlf"], true);
+        assert_eq!(h["From"], "双语通讯 <letter@example.org>");
+        assert_eq!(h["Reply-To"], "editor@example.org");
+        assert_eq!(h["List-Unsubscribe"], "<{{ UnsubscribeURL }}>");
+        assert_eq!(h["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+        assert_eq!(h["MIME-Version"], "1.0");
+        assert!(h["Message-ID"].as_str().unwrap().ends_with("@example.org>"), "{h}");
+        assert_eq!(h["Date"], "Wed, 10 Jan 2024 13:30:00 +0000");
+        let parts = m["parts"].as_array().unwrap();
+        assert_eq!(
+            parts.iter().map(|p| (p["type"].as_str().unwrap(), p["charset"].as_str().unwrap())).collect::<Vec<_>>(),
+            [("text/plain", "utf-8"), ("text/html", "utf-8")]
+        );
+        assert!(parts[1]["content"].as_str().unwrap().contains("class=\"preheader\""), "the preheader");
+        assert!(parts[1]["content"].as_str().unwrap().contains("href=\"{{ UnsubscribeURL }}\""));
+    }
+    let zh = &parsed[1];
+    assert_eq!(zh["headers"]["Subject"], "第 1 期 · 创刊号：标题里的 <标签> 与“引号”");
+    assert_eq!(zh["headers"]["Content-Language"], "zh");
+    assert!(zh["parts"][0]["content"].as_str().unwrap().contains("我们还没有开始训练下一个模型。"));
+    assert_ne!(parsed[0]["headers"]["Message-ID"], zh["headers"]["Message-ID"]);
+}
+
+#[test]
+fn gen_email_defaults_to_the_newest_post_and_honours_lang_all_and_out() {
+    let site = site_with_email(EMAIL);
+    let (code, stdout, stderr) = run(site.path(), &["email"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("third.en.eml") && stdout.contains("Wrote 1 message "), "{stdout}");
+    let out = site.path().join("elsewhere");
+    let (code, stdout, _) = run(site.path(), &["email", "--all", "--lang", "zh", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Wrote 1 message "), "{stdout}");
+    assert!(out.join("first-issue.zh.eml").exists());
+    let subject = |email: &str| {
+        let site = site_with_email(email);
+        assert_eq!(run(site.path(), &["email", "first-issue", "--lang", "en"]).0, 0);
+        let text = std::fs::read_to_string(site.path().join("mail/first-issue.en.eml")).unwrap();
+        text.lines().find(|l| l.starts_with("Subject: ")).unwrap().to_string()
+    };
+    assert_eq!(subject("email: {from: a@b.co, subject: \"{site} #{issue} ({date})\"}"), "Subject: The Bilingual Letter #1 (2024-01-10)");
+}
+
+#[test]
+fn gen_email_usage_and_config_errors() {
+    let site = site_with_email(EMAIL);
+    let (code, _, stderr) = run(site.path(), &["email", "first-isue"]);
+    assert_eq!((code, stderr.trim()), (2, "error: no post has the slug `first-isue` (did you mean `first-issue`?)"));
+    let (code, _, stderr) = run(site.path(), &["email", "--lang", "fr"]);
+    assert_eq!((code, stderr.trim()), (2, "error: --lang `fr` is not one of the site's languages (en, zh)"));
+    let (code, _, stderr) = run(site.path(), &["email", "second", "--lang", "zh"]);
+    assert_eq!((code, stderr.trim()), (2, "error: the post `second` has no `zh` version (it is in en)"));
+    let site = site_with_email("email: true");
+    let (code, _, stderr) = run(site.path(), &["email"]);
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("config.yaml: error: email.from is not set"), "{stderr}");
+    assert!(!site.path().join("mail").exists(), "nothing written");
+}

@@ -44,6 +44,23 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
     }
 }
 
+/// Both editions (`email.html`, `email.txt`) of the posts `entries` alone,
+/// without rendering the rest of the site (`gen email`, `gen send`).
+pub fn letters(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
+    let mut engine = Engine::new(theme, &site.config)?;
+    let views = Views::new(site, theme);
+    engine.add_site_functions(super::functions::SiteQuery::new(site, views.cards()));
+    let inliner = Inliner::default();
+    let results: Vec<Result<(String, String), Error>> =
+        entries.par_iter().map(|&i| letter(site, theme, &views, &engine, &inliner, i).map(|(_, html, text)| (html, text))).collect();
+    let (ok, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    if errors.is_empty() {
+        Ok(ok.into_iter().flatten().collect())
+    } else {
+        Err(super::finish_errors(errors.into_iter().filter_map(Result::err).collect()))
+    }
+}
+
 /// The CSS inliner of a build: gen's own ([`Stylesheet`]), whose parsed
 /// stylesheets are shared by every letter, and css-inline for the
 /// stylesheets gen's cannot match.
