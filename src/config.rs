@@ -245,6 +245,13 @@ pub struct Smtp {
     pub password_env: Option<String>,
     #[serde(default)]
     pub tls: SmtpTls,
+    /// Seconds gen waits for the server at each step (connecting, each reply).
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    20
 }
 
 impl Smtp {
@@ -503,6 +510,9 @@ fn email_errors(email: &EmailConfig, at: &dyn Fn(&str, Option<&str>, String) -> 
     if let Some(smtp) = &email.smtp {
         if smtp.host.trim().is_empty() {
             errors.push(at("email", Some("host"), "email.smtp.host is empty; name the SMTP server, e.g. `host: smtp.example.com`".into()));
+        }
+        if smtp.timeout == 0 {
+            errors.push(at("email", Some("timeout"), "email.smtp.timeout must be at least 1 (seconds)".into()));
         }
         if let Some(var) = &smtp.password_env {
             if var.is_empty() || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {

@@ -164,3 +164,138 @@ fn gen_email_usage_and_config_errors() {
     assert!(stderr.starts_with("config.yaml: error: email.from is not set"), "{stderr}");
     assert!(!site.path().join("mail").exists(), "nothing written");
 }
+
+// ---------------------------------------------------------------- gen send
+
+/// A real SMTP server (`tests/email/smtp_server.py`, aiosmtpd) on loopback,
+/// saving what it receives; stopped when dropped.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+    inbox: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// Start one (with `auth` = `user:password` required), or `None` with a
+    /// note when aiosmtpd is missing; under `CI=true` a missing aiosmtpd fails.
+    fn start(auth: Option<&str>) -> Option<SmtpServer> {
+        python()?;
+        let has = std::process::Command::new("python3").args(["-c", "import aiosmtpd"]).output().is_ok_and(|o| o.status.success());
+        if !has {
+            assert!(std::env::var("CI").is_err(), "aiosmtpd is needed for the tests of gen send (CI=true): pip install aiosmtpd");
+            eprintln!("note: aiosmtpd not installed (pip install aiosmtpd); skipping");
+            return None;
+        }
+        use std::io::BufRead;
+        let inbox = tempfile::tempdir().unwrap();
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/email/smtp_server.py");
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-W", "ignore"]).arg(script).arg(inbox.path());
+        if let Some(a) = auth {
+            cmd.args(["--auth", a]);
+        }
+        let mut child = cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("start the SMTP server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().strip_prefix("READY ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("SMTP server: {line:?}"));
+        Some(SmtpServer { child, port, inbox })
+    }
+
+    /// The messages received so far, oldest first.
+    fn received(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(self.inbox.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect();
+        files.sort_by_key(|p| p.file_stem().and_then(|s| s.to_str()).and_then(|s| s.parse::<u32>().ok()));
+        files
+    }
+
+    fn envelope(&self, n: usize) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.inbox.path().join(format!("{n}.json"))).unwrap()).unwrap()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Run the real binary with extra environment variables.
+fn run_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_gen")).arg("--root").arg(root).args(args).envs(env.iter().copied()).output().expect("run gen");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn smtp_email(port: u16, rest: &str) -> String {
+    format!(
+        "email: {{from: \"双语通讯 <letter@example.org>\", unsubscribe_url: \"https://example.org/u?id={{{{ .UUID }}}}\", smtp: {{host: 127.0.0.1, port: {port}, {rest}}}}}"
+    )
+}
+
+#[test]
+fn gen_send_delivers_one_message_to_each_recipient() {
+    let Some(server) = SmtpServer::start(Some("letter:s3cret")) else { return };
+    let site = site_with_email(&smtp_email(server.port, "tls: none, username: letter, password_env: GEN_TEST_SMTP_PASSWORD"));
+    let (code, stdout, stderr) = run_env(
+        site.path(),
+        &["send", "first-issue", "--lang", "zh", "--to", "a@example.com, 读者 <b@example.com>"],
+        &[("GEN_TEST_SMTP_PASSWORD", "s3cret")],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    let files = server.received();
+    assert_eq!(files.len(), 2);
+    assert_eq!(server.envelope(1)["to"], serde_json::json!(["a@example.com"]));
+    assert_eq!(server.envelope(2)["to"], serde_json::json!(["b@example.com"]));
+    assert_eq!(server.envelope(1)["from"], "letter@example.org");
+    let parsed = parse(&files);
+    assert_eq!(parsed[0]["headers"]["To"], "a@example.com");
+    assert_eq!(parsed[1]["headers"]["To"], "读者 <b@example.com>");
+    for m in &parsed {
+        assert_eq!(m["defects"].as_array().unwrap().len(), 0, "{m}");
+        assert_eq!(m["type"], "multipart/alternative");
+        assert_eq!(m["headers"]["Subject"], "第 1 期 · 创刊号：标题里的 <标签> 与“引号”");
+        assert_eq!(m["headers"]["List-Unsubscribe"], "<https://example.org/u?id={{ .UUID }}>");
+        assert_ne!(m["headers"]["Date"], "Wed, 10 Jan 2024 13:30:00 +0000", "a send is dated when it is sent");
+        assert!(m["parts"][0]["content"].as_str().unwrap().contains("我们还没有开始训练下一个模型。"));
+        assert!(m["parts"][1]["content"].as_str().unwrap().contains("<html lang=\"zh\""));
+    }
+}
+
+#[test]
+fn gen_send_failures_are_one_line_within_a_bounded_time() {
+    let Some(server) = SmtpServer::start(Some("letter:s3cret")) else { return };
+    let one_line = |(code, _, stderr): (i32, String, String), expected: &str| {
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    };
+    let send = |email: &str, password: &str| {
+        let site = site_with_email(email);
+        let started = std::time::Instant::now();
+        let result = run_env(site.path(), &["send", "first-issue", "--to", "a@example.com"], &[("GEN_TEST_SMTP_PASSWORD", password)]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "took {:?}", started.elapsed());
+        result
+    };
+    let auth = "username: letter, password_env: GEN_TEST_SMTP_PASSWORD";
+    one_line(send(&smtp_email(server.port, &format!("tls: none, {auth}")), "wrong"), "the server refused the login (permanent error (535)");
+    one_line(send(&smtp_email(server.port, &format!("tls: starttls, {auth}")), "s3cret"), "TLS failed");
+    one_line(send(&smtp_email(server.port, &format!("tls: tls, {auth}, timeout: 3")), "s3cret"), "TLS failed");
+    // Nothing listens on a port just freed.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    one_line(send(&smtp_email(free, "tls: none"), ""), "connection refused");
+    // A server that accepts and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    one_line(send(&smtp_email(port, "tls: none, timeout: 1"), ""), "no answer within 1 s");
+    drop(silent);
+    one_line(send("email: {from: letter@example.org}", ""), "email.smtp is not set");
+    let site = site_with_email(&smtp_email(server.port, &format!("tls: none, {auth}")));
+    one_line(
+        run_env(site.path(), &["send", "first-issue", "--to", "a@example.com"], &[]),
+        "GEN_TEST_SMTP_PASSWORD (email.smtp.password_env) is not set",
+    );
+    assert_eq!(server.received().len(), 0, "nothing was sent");
+}

@@ -5,6 +5,7 @@ pub mod check;
 pub mod email;
 pub mod init;
 pub mod new;
+pub mod send;
 pub mod serve;
 
 use crate::error::Error;
