@@ -299,3 +299,23 @@ fn gen_send_failures_are_one_line_within_a_bounded_time() {
     );
     assert_eq!(server.received().len(), 0, "nothing was sent");
 }
+
+// ---------------------------------------------------------------- what mail clients keep
+
+#[test]
+fn email_layout_is_tables_with_colour_schemes_and_noindex() {
+    let built = build_with_email(&fixture(), "email: true");
+    let html = text(&built, "posts/first-issue/email.html");
+    assert!(html.contains("<table role=\"presentation\" class=\"wrapper\""), "outer table");
+    assert!(html.contains("<table role=\"presentation\" class=\"container\" style=\"width: 100%;max-width: 600px;"), "600 px container");
+    assert!(html.contains("<!--[if mso]><table role=\"presentation\" width=\"600\""), "Outlook's fixed width");
+    for meta in [
+        "<meta name=\"color-scheme\" content=\"light dark\">",
+        "<meta name=\"supported-color-schemes\" content=\"light dark\">",
+        "<meta name=\"robots\" content=\"noindex\">",
+    ] {
+        assert!(html.contains(meta), "{meta}");
+    }
+    assert!(html.contains("@media (prefers-color-scheme: dark)"), "dark rules kept in <style>");
+    assert!(!html.contains("<div class=\"container\""), "no div layout");
+}
