@@ -319,3 +319,49 @@ fn email_layout_is_tables_with_colour_schemes_and_noindex() {
     assert!(html.contains("@media (prefers-color-scheme: dark)"), "dark rules kept in <style>");
     assert!(!html.contains("<div class=\"container\""), "no div layout");
 }
+
+const RICH_POST: &str = "---\ntitle: Embeds, code and notes\ndate: 2024-04-01\nissue: 4\n---\nSome code:\n\n```rust\nfn main() { println!(\"hi\"); }\n```\n\n\
+<iframe src=\"https://www.youtube.com/embed/xyz?rel=0\" title=\"Launch video\" allowfullscreen></iframe>\n\n<script>alert(1)</script>\n\n\
+<form action=\"https://e.com/s\"><input name=\"e\"><button>Join</button></form>\n\n<video src=\"clip.mp4\" controls></video>\n\n\
+A footnote[^a] and a [link](https://example.com/x).\n\n[^a]: The note.\n";
+
+/// The Nu Html Checker's errors on `files`, or `None` when it is not installed (outside CI).
+fn vnu_errors(files: &[PathBuf]) -> Option<String> {
+    let jar = std::env::var_os("GEN_VNU_JAR")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tools/node_modules/vnu-jar/build/dist/vnu.jar")))
+        .filter(|j| j.exists());
+    let java = std::env::var_os("GEN_JAVA").unwrap_or_else(|| "java".into());
+    let Some(jar) = jar.filter(|_| std::process::Command::new(&java).arg("-version").output().is_ok_and(|o| o.status.success())) else {
+        assert!(std::env::var_os("CI").is_none(), "the Nu Html Checker is required under CI (GEN_VNU_JAR, Java)");
+        eprintln!("note: GEN_VNU_JAR or Java missing; HTML validation skipped");
+        return None;
+    };
+    let out = std::process::Command::new(java).arg("-jar").arg(jar).arg("--errors-only").args(files).output().expect("run vnu");
+    Some(String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn letters_lose_scripts_frames_and_forms_keep_code_colours_and_notes() {
+    let site = site_with_email("email: {from: letter@example.org, unsubscribe_url: \"https://example.org/u\"}");
+    std::fs::write(site.path().join("content/posts/2024-04-01-rich.md"), RICH_POST).unwrap();
+    let out = site.path().join("public");
+    let (code, _, stderr) = run(site.path(), &["build"]);
+    assert_eq!(code, 0, "{stderr}");
+    let html = std::fs::read_to_string(out.join("posts/rich/email.html")).unwrap();
+    for gone in ["<script", "<iframe", "<form", "<video", "<button", "alert(1)"] {
+        assert!(!html.contains(gone), "{gone} left in the letter");
+    }
+    assert!(html.contains("<a class=\"embed\" href=\"https://www.youtube.com/watch?v=xyz\""), "the embed is a link");
+    assert!(html.contains(">Launch video</a>"));
+    assert!(html.contains("<span class=\"hl-storage hl-type hl-function hl-rust\" style=\"color: #"), "code colours inlined");
+    let txt = std::fs::read_to_string(out.join("posts/rich/email.txt")).unwrap();
+    assert!(txt.contains("A footnote¹ and a link [") && !txt.contains("[^"), "{txt}");
+    let notes = txt.find("\n----\n\n¹ The note.\n").unwrap_or_else(|| panic!("{txt}"));
+    assert!(notes < txt.find("Unsubscribe").unwrap(), "notes before the footer: {txt}");
+    let web = std::fs::read_to_string(out.join("posts/rich/index.html")).unwrap();
+    assert!(web.contains("<iframe"), "the web page keeps the embed");
+    if let Some(errors) = vnu_errors(&[out.join("posts/rich/email.html"), out.join("posts/first-issue/email.html")]) {
+        assert!(errors.trim().is_empty(), "{errors}");
+    }
+}
