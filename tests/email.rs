@@ -365,3 +365,18 @@ fn letters_lose_scripts_frames_and_forms_keep_code_colours_and_notes() {
         assert!(errors.trim().is_empty(), "{errors}");
     }
 }
+
+#[test]
+fn a_letter_gmail_would_clip_is_named_in_a_warning() {
+    let site = site_with_email("email: {from: letter@example.org}");
+    let long: String = (0..1500).map(|i| format!("Paragraph {i} of a very long letter, long enough to be clipped by Gmail.\n\n")).collect();
+    std::fs::write(site.path().join("content/posts/2024-05-01-long.md"), format!("---\ntitle: Long\ndate: 2024-05-01\n---\n{long}")).unwrap();
+    let (code, _, stderr) = run(site.path(), &["build"]);
+    assert_eq!(code, 0, "{stderr}");
+    let warning = "content/posts/2024-05-01-long.md: warning: its email edition (en) is ";
+    assert!(stderr.contains(warning) && stderr.contains("Gmail clips a message over 102 KB"), "{stderr}");
+    assert_eq!(stderr.matches("warning:").count(), 1, "only the long post: {stderr}");
+    let (code, _, stderr) = run(site.path(), &["email", "long"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains(warning), "{stderr}");
+}

@@ -26,9 +26,6 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-/// Gmail shows only the first 102 KB of a message's HTML ("[Message clipped]").
-pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
-
 /// Run `gen email`; returns the process exit code.
 pub fn run(args: &Args) -> i32 {
     let out = args.out.clone().unwrap_or_else(|| args.root.join("mail"));
@@ -134,8 +131,8 @@ pub fn messages(
     let mut out = Vec::with_capacity(chosen.len());
     let mut errors = Vec::new();
     for (&i, (html, text)) in chosen.iter().zip(&letters) {
-        if html.len() > GMAIL_CLIP_BYTES {
-            eprintln!("{}", clip_warning(site, i, html.len()));
+        if html.len() > email::GMAIL_CLIP_BYTES {
+            eprintln!("{}", email::clip_warning(site, i, html.len()));
         }
         match mail::message(site, theme, i, &Parts { html, text, to, date }) {
             Ok(m) => out.push((i, m)),
@@ -143,17 +140,6 @@ pub fn messages(
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
-}
-
-/// The warning for a letter whose HTML Gmail clips.
-pub fn clip_warning(site: &Site, i: usize, bytes: usize) -> String {
-    let post = &site.entries[i].post;
-    format!(
-        "{}: warning: the email edition ({}) is {} KB of HTML; Gmail clips messages over 102 KB and hides the rest, the unsubscribe link included",
-        crate::error::display_path(&post.path),
-        post.lang,
-        bytes.div_ceil(1024)
-    )
 }
 
 /// `SLUG.LANG.eml`.

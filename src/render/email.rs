@@ -35,6 +35,11 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
         for r in results {
             match r {
                 Ok((path, html, text)) => {
+                    if html.len() > GMAIL_CLIP_BYTES {
+                        if let Some(&i) = chunk.iter().find(|&&i| site.entries[i].path == path) {
+                            output.warnings.push(clip_warning(site, i, html.len()));
+                        }
+                    }
                     output.add(format!("{path}email.html"), html);
                     output.add(format!("{path}email.txt"), text);
                 }
@@ -44,13 +49,38 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
     }
 }
 
+/// Gmail shows only the first 102 KB of a message's HTML ("[Message clipped]").
+pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
+
+/// The warning for the letter of entry `i`, whose HTML (`bytes` long) Gmail clips.
+pub fn clip_warning(site: &Site, i: usize, bytes: usize) -> String {
+    let post = &site.entries[i].post;
+    format!(
+        "{}: warning: its email edition ({}) is {} KB of HTML; Gmail clips a message over 102 KB and hides the rest, the unsubscribe link included",
+        crate::error::display_path(&post.path),
+        post.lang,
+        bytes.div_ceil(1024)
+    )
+}
+
 /// Both editions (`email.html`, `email.txt`) of the posts `entries` alone,
 /// without rendering the rest of the site (`gen email`, `gen send`).
 pub fn letters(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
+    letters_with(site, theme, entries, Inliner::default())
+}
+
+/// [`letters`] with every stylesheet inlined by css-inline, as gen did before
+/// it had its own inliner: for the benchmark that compares the two (docs/bench.md).
+#[doc(hidden)]
+pub fn letters_by_css_inline(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
+    let inliner = Inliner { only_css_inline: true, ..Inliner::default() };
+    letters_with(site, theme, entries, inliner)
+}
+
+fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner) -> Result<Vec<(String, String)>, Vec<Error>> {
     let mut engine = Engine::new(theme, &site.config)?;
     let views = Views::new(site, theme);
     engine.add_site_functions(super::functions::SiteQuery::new(site, views.cards()));
-    let inliner = Inliner::default();
     let results: Vec<Result<(String, String), Error>> =
         entries.par_iter().map(|&i| letter(site, theme, &views, &engine, &inliner, i).map(|(_, html, text)| (html, text))).collect();
     let (ok, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
@@ -70,12 +100,14 @@ pub(crate) struct Inliner {
     fallback: css_inline::CSSInliner<'static>,
     /// The code stylesheet of a syntect theme, made on first use.
     code: Mutex<Option<(String, Arc<str>)>>,
+    /// Leave every stylesheet to css-inline (the benchmark's comparison).
+    only_css_inline: bool,
 }
 
 impl Default for Inliner {
     fn default() -> Self {
         let fallback = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
-        Inliner { sheets: Mutex::new(Vec::new()), fallback, code: Mutex::new(None) }
+        Inliner { sheets: Mutex::new(Vec::new()), fallback, code: Mutex::new(None), only_css_inline: false }
     }
 }
 
@@ -96,6 +128,9 @@ impl Inliner {
 
     /// The parsed form of `css`, parsed on first use.
     fn sheet(&self, css: &str) -> Option<Arc<Stylesheet>> {
+        if self.only_css_inline {
+            return None;
+        }
         let mut sheets = self.sheets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((_, sheet)) = sheets.iter().find(|(text, _)| text == css) {
             return sheet.clone();

@@ -4,6 +4,7 @@ Usage: smtp_server.py OUT_DIR [--auth USER:PASSWORD]
 Each message received is saved as OUT_DIR/N.eml, its envelope as N.json.
 Prints "READY PORT" once listening; stops when stdin closes or after 120 s."""
 import json
+import logging
 import os
 import socket
 import sys
@@ -13,6 +14,7 @@ import time
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+logging.disable(logging.WARNING)
 out_dir = sys.argv[1]
 auth = None
 if "--auth" in sys.argv:
