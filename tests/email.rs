@@ -318,6 +318,7 @@ fn email_layout_is_tables_with_colour_schemes_and_noindex() {
     }
     assert!(html.contains("@media (prefers-color-scheme: dark)"), "dark rules kept in <style>");
     assert!(!html.contains("<div class=\"container\""), "no div layout");
+    assert!(html.contains("class=\"preheader\" hidden") && html.contains("&zwnj;&nbsp;&#847;&zwnj;&nbsp;</div>"), "preheader with its filler");
 }
 
 const RICH_POST: &str = "---\ntitle: Embeds, code and notes\ndate: 2024-04-01\nissue: 4\n---\nSome code:\n\n```rust\nfn main() { println!(\"hi\"); }\n```\n\n\
