@@ -873,11 +873,12 @@ fn card_hash(card: &Value, with_words: bool) -> u64 {
 }
 
 /// What the own page and email edition of entry `i` show: the post, its
-/// body, and the posts it links to as translations or related.
+/// body, the posts it links to as translations or related, and whether its
+/// original changed after it was translated.
 fn full_fingerprint(site: &Site, fps: &[EntryFp], card_fps: &[u64], i: usize) -> u64 {
     let e = &site.entries[i];
     let mut h = DefaultHasher::new();
-    (fps[i], e.translations.len()).hash(&mut h);
+    (fps[i], e.translations.len(), e.stale).hash(&mut h);
     e.translations.iter().chain(&e.related).for_each(|&j| card_fps[j].hash(&mut h));
     h.finish()
 }

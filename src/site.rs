@@ -10,6 +10,7 @@ use crate::markdown::{self, Rendered};
 use crate::post::{Kind, Post};
 use crate::slug;
 use crate::theme::Theme;
+use crate::translation::{self, Drift};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -33,6 +34,9 @@ pub struct Entry {
     pub translations: Vec<usize>,
     /// Resolved `related` entries.
     pub related: Vec<usize>,
+    /// A translation whose original changed after it was made: the original's
+    /// entry and how much changed (see [`crate::translation`]).
+    pub stale: Option<(usize, Drift)>,
 }
 
 /// Posts sharing a tag, in one language.
@@ -120,6 +124,11 @@ impl Site {
         cache: &mut RenderCache,
     ) -> Result<Site, Vec<Error>> {
         let mut errors = Vec::new();
+        // Every version of every post, drafts included: a translation of a draft is still a translation.
+        let mut all_versions: HashMap<String, Vec<String>> = HashMap::new();
+        for p in &posts {
+            all_versions.entry(p.key.clone()).or_default().push(p.lang.clone());
+        }
         let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
         // Newest first; ties broken by path so the order never depends on the file system.
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.content_path.cmp(&b.content_path)));
@@ -140,6 +149,7 @@ impl Site {
                     rendered: Arc::default(),
                     translations: Vec::new(),
                     related: Vec::new(),
+                    stale: None,
                 }
             })
             .collect();
@@ -181,6 +191,10 @@ impl Site {
             for &i in group {
                 entries[i].translations = group.iter().copied().filter(|&j| j != i).collect();
             }
+        }
+        translation_errors(&entries, &all_versions, &config, &mut errors);
+        for i in 0..entries.len() {
+            entries[i].stale = staleness(&entries, i, &config);
         }
 
         // Related posts, by slug: the same language first, then any.
@@ -339,6 +353,9 @@ impl Site {
         );
         entry.rendered = rendered;
         self.entries[i] = entry;
+        for j in self.entries[i].translations.clone() {
+            self.entries[j].stale = staleness(&self.entries, j, &self.config);
+        }
         true
     }
 
@@ -431,6 +448,75 @@ fn body_errors<'r>(e: &Entry, r: &Rendered, resolver: &Resolver<'_>, rendered: i
             }
         }
     }
+}
+
+/// The original entry `i` says it translates (its `translated_from.lang`, by
+/// default the site's default language), if the site has that version.
+pub fn original_of(entries: &[Entry], i: usize, config: &Config) -> Option<usize> {
+    let e = &entries[i];
+    let tf = e.post.translated_from.as_ref()?;
+    let lang = tf.lang.as_deref().unwrap_or(&config.default_language);
+    e.translations.iter().copied().find(|&j| entries[j].post.lang == lang)
+}
+
+/// Whether translation `i` is stale: its original changed after it was made.
+fn staleness(entries: &[Entry], i: usize, config: &Config) -> Option<(usize, Drift)> {
+    let j = original_of(entries, i, config)?;
+    let tf = entries[i].post.translated_from.as_ref()?;
+    translation::drift(tf, &entries[j].post).map(|d| (j, d))
+}
+
+/// `translated_from` on a file that translates nothing: no version of the
+/// post in the language it names, or the file's own language.
+fn translation_errors(entries: &[Entry], versions: &HashMap<String, Vec<String>>, config: &Config, errors: &mut Vec<Error>) {
+    for e in entries {
+        let Some(tf) = &e.post.translated_from else { continue };
+        let lang = tf.lang.as_deref().unwrap_or(&config.default_language);
+        let others: Vec<&str> = versions.get(&e.post.key).into_iter().flatten().map(String::as_str).filter(|l| *l != e.post.lang).collect();
+        let name = e.post.key.rsplit('/').next().unwrap_or(&e.post.key);
+        let message = if lang == e.post.lang {
+            format!("`translated_from` names this file's own language `{lang}`; it records the original a translation was made from")
+        } else if !config.has_language(lang) {
+            let hint = crate::error::did_you_mean(lang, config.languages.iter().map(String::as_str));
+            format!("`translated_from`: `{lang}` is not one of the site's languages ({}){hint}", config.languages.join(", "))
+        } else if others.contains(&lang) {
+            continue;
+        } else {
+            let file = |l: &str| {
+                let dir = e.post.content_path.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+                if l == config.default_language { format!("content/{dir}{name}.md") } else { format!("content/{dir}{name}.{l}.md") }
+            };
+            match others.as_slice() {
+                [] => format!(
+                    "`translated_from`, but this file is not a translation: there is no {} ({lang} version of `{name}`); remove `translated_from`, or name the original's language",
+                    file(lang)
+                ),
+                found => format!(
+                    "`translated_from` names `{lang}`, but the original is {} (`lang: {}`)",
+                    found.iter().map(|l| file(l)).collect::<Vec<_>>().join(" or "),
+                    found[0]
+                ),
+            }
+        };
+        let needle = if tf.lang.is_some() { lang } else { "translated_from" };
+        errors.push(key_error_or_line(e, "translated_from", needle, message));
+    }
+}
+
+/// Like [`key_error`], with the caret under `needle` on the key's line or the lines of its block.
+fn key_error_or_line(e: &Entry, key: &str, needle: &str, message: String) -> Error {
+    let line = e.post.line_of(key);
+    let text = body_text(e);
+    let lines: Vec<&str> = text.lines().collect();
+    let block = (line..=lines.len()).take_while(|&n| n == line || lines[n - 1].starts_with([' ', '\t']));
+    for n in block {
+        let l = lines[n - 1];
+        let from = if n == line { l.find(':').map_or(0, |c| c + 1) } else { 0 };
+        if let Some(k) = l[from..].find(needle) {
+            return Error::new(&e.post.path, n, l[..from + k].chars().count() + 1, message).with_source(&text);
+        }
+    }
+    Error::new(&e.post.path, line, 1, message).with_source(&text)
 }
 
 /// The language originals are in, for a post in `lang`: the first other site language.

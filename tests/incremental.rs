@@ -296,3 +296,36 @@ fn search_is_left_stale_until_finish() {
     assert!(!site.inc.pending());
     assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
 }
+
+#[test]
+fn a_translation_notice_follows_edits_of_its_original() {
+    let mut site = Site::new(30);
+    let posts = site.posts();
+    let en = posts.iter().find(|p| p.ends_with(".en.md")).expect("a translation");
+    let original = format!("content/posts/{}", en.replace(".en.md", ".md"));
+    let translation = format!("content/posts/{en}");
+    // The translation records its original as it is now.
+    let args = gen_site::cmd::new::Args {
+        root: site.root().to_path_buf(),
+        translate: Some(original.clone()),
+        lang: Some("en".into()),
+        refresh: true,
+        ..Default::default()
+    };
+    gen_site::cmd::new::create(&args, chrono::Utc::now()).unwrap();
+    site.check("translated_from added", &[&translation]);
+    let notice = "<aside class=\"translation-notice\"";
+    let shows_notice =
+        |site: &Site| site.inc.output().files.iter().any(|(p, b)| p.starts_with("en/posts/") && String::from_utf8_lossy(b).contains(notice));
+    assert!(!shows_notice(&site));
+    // A body edit of the original (the short way): the translation's page now shows the notice.
+    let text = site.read(&original);
+    site.write(&original, &format!("{text}\n原文新增的一段。\n"));
+    let changes = site.check("original edited", &[&original]);
+    assert!(changes.written.iter().any(|p| p.starts_with("en/posts/")), "{:?}", changes.written);
+    assert!(shows_notice(&site));
+    // Back as it was: the notice goes.
+    site.write(&original, &text);
+    site.check("original restored", &[&original]);
+    assert!(!shows_notice(&site));
+}

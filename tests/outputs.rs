@@ -508,8 +508,13 @@ fn new_writes_a_post_with_front_matter() {
     let root = dir.path().to_path_buf();
     // 03:30 UTC is the evening before in the site's -05:00.
     let now = chrono::DateTime::parse_from_rfc3339("2024-06-02T03:30:00Z").unwrap().to_utc();
-    let args =
-        |title: &str, lang: Option<&str>, issue: Option<u32>| Args { root: root.clone(), title: title.into(), lang: lang.map(String::from), issue };
+    let args = |title: &str, lang: Option<&str>, issue: Option<u32>| Args {
+        root: root.clone(),
+        title: title.into(),
+        lang: lang.map(String::from),
+        issue,
+        ..Args::default()
+    };
 
     let p = create(&args("Scaling: what's next?", None, None), now).unwrap();
     assert_eq!(p, Path::new("content/posts/2024-06-01-scaling-what-s-next.md"));
@@ -534,4 +539,53 @@ fn new_writes_a_post_with_front_matter() {
     let built = build_at(&root);
     assert!(built.output.files.contains_key("posts/scaling-what-s-next/index.html"));
     assert!(built.output.files.contains_key("zh/posts/yu-xun-lian-de-mi-mi/index.html"));
+}
+
+#[test]
+fn translations_are_scaffolded_go_stale_and_are_refreshed() {
+    use gen_site::cmd::new::{Args, create};
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let root = dir.path().to_path_buf();
+    let now = chrono::DateTime::parse_from_rfc3339("2024-06-02T03:30:00Z").unwrap().to_utc();
+    let translate = |post: &str, lang: Option<&str>, refresh: bool| {
+        create(&Args { root: root.clone(), lang: lang.map(String::from), translate: Some(post.into()), refresh, ..Args::default() }, now)
+    };
+    // Into the other language by default; the front matter carried over, the original recorded.
+    let p = translate("posts/2024-02-01-second.md", None, false).unwrap();
+    assert_eq!(p, Path::new("content/posts/2024-02-01-second.zh.md"));
+    let scaffold = std::fs::read_to_string(root.join(&p)).unwrap();
+    assert!(scaffold.contains("\ntranslated_from:\n  lang: en\n  title: \""), "{scaffold}");
+    assert!(scaffold.contains("\ndate: "), "{scaffold}");
+    // Refusals: it exists now, a missing file, a language the site lacks, its own language.
+    let again = translate("content/posts/2024-02-01-second.md", Some("zh"), false).unwrap_err();
+    assert!(again.message.contains("--refresh"), "{}", again.message);
+    let missing = translate("posts/2024-02-01-secnd.md", Some("zh"), false).unwrap_err();
+    assert_eq!(missing.code, 2);
+    assert!(missing.message.contains("did you mean `posts/2024-02-01-second.md`"), "{}", missing.message);
+    assert_eq!(translate("posts/2024-02-01-second.md", Some("fr"), false).unwrap_err().code, 2);
+    assert_eq!(translate("posts/2024-02-01-second.md", Some("en"), false).unwrap_err().code, 2);
+
+    let notice = "<aside class=\"translation-notice\"";
+    let page = "zh/posts/second/index.html";
+    let built = build_at(&root);
+    assert!(!text(&built, page).contains(notice));
+    assert!(gen_site::translation::stale(&built.site).is_empty());
+    // The original changes: the translation is stale until it is refreshed.
+    let original = root.join("content/posts/2024-02-01-second.md");
+    let body = std::fs::read_to_string(&original).unwrap();
+    std::fs::write(&original, format!("{body}\nA new closing paragraph.\n")).unwrap();
+    let built = build_at(&root);
+    assert!(text(&built, page).contains(notice), "{}", text(&built, page));
+    let stale = gen_site::translation::stale(&built.site);
+    assert_eq!(stale.len(), 1);
+    assert!(stale[0].to_string().starts_with("content/posts/2024-02-01-second.zh.md:"), "{}", stale[0]);
+    assert!(stale[0].message.contains("1 of "), "{}", stale[0].message);
+    translate("posts/2024-02-01-second.md", Some("zh"), true).unwrap();
+    let built = build_at(&root);
+    assert!(!text(&built, page).contains(notice));
+    // A translation without `translated_from` is never stale.
+    let first = root.join("content/posts/2024-01-10-first-issue.md");
+    std::fs::write(&first, std::fs::read_to_string(&first).unwrap() + "\nMore.\n").unwrap();
+    assert!(gen_site::translation::stale(&build_at(&root).site).is_empty());
 }

@@ -68,6 +68,9 @@ pub fn run(args: &Args) -> i32 {
         eprintln!("{}: error: cannot write the output: {e}", out_dir.display());
         return 1;
     }
+    for w in crate::translation::stale(&built.site) {
+        eprintln!("{}: warning: {}", w.location(), w.message);
+    }
     let per_lang: Vec<String> = built.site.posts_by_lang.iter().map(|(l, p)| format!("{l}: {}", p.len())).collect();
     println!(
         "Built {} pages ({} files; posts {}) in {:.2}s into {}",

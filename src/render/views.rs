@@ -83,6 +83,10 @@ impl<'s> Views<'s> {
             "extra": p.extra,
             "has_bilingual": e.rendered.html.contains("<div class=\"bilingual"),
             "email_url": format!("{}email.html", e.url),
+            "translation_notice": e.stale.map(|(j, d)| {
+                let o = &site.entries[j];
+                json!({"url": o.url, "lang": o.post.lang, "title": o.post.title, "paragraphs": d.paragraphs, "total": d.total, "title_changed": d.title})
+            }),
         });
         if let (Value::Object(a), Value::Object(b)) = (&mut v, extra) {
             a.extend(b);
