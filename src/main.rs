@@ -65,6 +65,12 @@ enum Command {
         #[arg(long, requires = "translate")]
         refresh: bool,
     },
+    /// Show every post in every language: original, translated, stale or missing.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Build into memory, serve it, rebuild on change and reload the browser (drafts shown).
     Serve {
         /// Port to listen on; the next free one is taken if it is in use.
@@ -88,6 +94,7 @@ fn main() {
         Command::New { title, lang, issue, translate, refresh } => {
             cmd::new::run(&cmd::new::Args { root: cli.root, title: title.unwrap_or_default(), lang, issue, translate, refresh })
         }
+        Command::Status { json } => cmd::status::run(&cli.root, json),
         Command::Serve { port, bind, open } => cmd::serve::run(&cmd::serve::Args { root: cli.root, port, bind, open }),
     };
     std::process::exit(code);

@@ -581,6 +581,12 @@ fn translations_are_scaffolded_go_stale_and_are_refreshed() {
     assert_eq!(stale.len(), 1);
     assert!(stale[0].to_string().starts_with("content/posts/2024-02-01-second.zh.md:"), "{}", stale[0]);
     assert!(stale[0].message.contains("1 of "), "{}", stale[0].message);
+    use gen_site::cmd::status::{State, status};
+    let table = status(&built.site);
+    let row = table.posts.iter().find(|r| r.post == "posts/2024-02-01-second").unwrap();
+    assert_eq!((row.versions["en"].state, row.versions["zh"].state), (State::Original, State::Stale));
+    let third = table.posts.iter().find(|r| r.post == "posts/2024-03-01-third").unwrap();
+    assert_eq!(third.versions["zh"].state, State::Missing);
     translate("posts/2024-02-01-second.md", Some("zh"), true).unwrap();
     let built = build_at(&root);
     assert!(!text(&built, page).contains(notice));
