@@ -444,20 +444,26 @@ impl Incremental {
         }
         // Lists show its card.
         if fp.card != old.card {
-            let lang = e.post.lang.as_str();
+            let own = e.post.lang.as_str();
             let tags: Vec<usize> =
-                site.tags.get(lang).map_or(Vec::new(), |ts| ts.iter().enumerate().filter(|(_, t)| t.posts.contains(&i)).map(|(k, _)| k).collect());
-            let position = site.posts_by_lang.get(lang).and_then(|ps| ps.iter().position(|&x| x == i));
+                site.tags.get(own).map_or(Vec::new(), |ts| ts.iter().enumerate().filter(|(_, t)| t.posts.contains(&i)).map(|(k, _)| k).collect());
             let per_page = site.config.paginate.max(1);
-            for job in state.jobs.iter().filter(|j| j.lang == lang) {
-                let shows = match job.vars {
-                    Vars::Index(n) => position.is_some_and(|p| p / per_page + 1 == n),
-                    Vars::Tag(k) => tags.contains(&k),
-                    Vars::Archive => position.is_some(),
-                    _ => false,
-                };
-                if shows {
-                    wanted.push((Unit::Page(job.path.clone()), job_fingerprint(job, site, state.global, &card_fps, &state.full_fp)));
+            // Its own language's lists, and those of languages that list it untranslated.
+            for (lang, listed) in &site.listed_by_lang {
+                let position = listed.iter().position(|&x| x == i);
+                if position.is_none() && lang != own {
+                    continue;
+                }
+                for job in state.jobs.iter().filter(|j| j.lang == *lang) {
+                    let shows = match job.vars {
+                        Vars::Index(n) => position.is_some_and(|p| p / per_page + 1 == n),
+                        Vars::Tag(k) => lang == own && tags.contains(&k),
+                        Vars::Archive => position.is_some(),
+                        _ => false,
+                    };
+                    if shows {
+                        wanted.push((Unit::Page(job.path.clone()), job_fingerprint(job, site, state.global, &card_fps, &state.full_fp)));
+                    }
                 }
             }
         }
@@ -887,10 +893,10 @@ fn letter_fingerprint(global: u64, full: u64) -> u64 {
     hash_of(&(global, "letter", full))
 }
 
-/// The feeds show the newest posts of each language in full.
+/// The feeds show the newest posts each language lists in full.
 fn feeds_fingerprint(site: &Site, global: u64, full_fp: &[u64]) -> u64 {
     let mut h = hasher(global);
-    for (lang, posts) in &site.posts_by_lang {
+    for (lang, posts) in &site.listed_by_lang {
         lang.hash(&mut h);
         posts.iter().take(site.config.feeds.limit.max(1)).for_each(|&i| full_fp[i].hash(&mut h));
     }
@@ -982,7 +988,7 @@ fn job_fingerprint(job: &Job, site: &Site, global: u64, card_fp: &[u64], full_fp
     let mut h = hasher(global);
     (&job.path, &job.template, &job.lang, &job.alternates, &job.source).hash(&mut h);
     let lang = job.lang.as_str();
-    let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
+    let posts = site.listed_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
     match job.vars {
         Vars::NotFound => 0.hash(&mut h),
         Vars::Entry(i) => (1, full_fp[i]).hash(&mut h),

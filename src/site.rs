@@ -63,6 +63,10 @@ pub struct Site {
     pub entries: Vec<Entry>,
     /// Posts (not pages) per language, newest first.
     pub posts_by_lang: BTreeMap<String, Vec<usize>>,
+    /// What the indexes, archive and feeds of each language list, newest
+    /// first: its posts and, with `untranslated: list`, the originals of posts
+    /// that have no version in it. The same as `posts_by_lang` by default.
+    pub listed_by_lang: BTreeMap<String, Vec<usize>>,
     /// Pages per language, by slug.
     pub pages_by_lang: BTreeMap<String, Vec<usize>>,
     /// Tags per language, sorted by slug.
@@ -307,10 +311,11 @@ impl Site {
             pages.sort_by(|a, b| entries[*a].post.slug.cmp(&entries[*b].post.slug));
         }
         let tags = group_tags(&entries, &posts_by_lang);
+        let listed_by_lang = listed(&entries, &posts_by_lang, &config);
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Site { config, entries, posts_by_lang, pages_by_lang, tags })
+        Ok(Site { config, entries, posts_by_lang, listed_by_lang, pages_by_lang, tags })
     }
 
     /// Whether `lang` has a tag page for `slug` (tags are sorted by slug).
@@ -605,6 +610,29 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
             }
         }
     }
+}
+
+/// What each language's lists show (see [`Site::listed_by_lang`]). A post
+/// without a version in a language is listed there once, by its version in
+/// the first of the site's languages that has one.
+fn listed(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>, config: &Config) -> BTreeMap<String, Vec<usize>> {
+    if config.untranslated == crate::config::Untranslated::Hide {
+        return posts_by_lang.clone();
+    }
+    let rank = |i: usize| config.languages.iter().position(|l| *l == entries[i].post.lang).unwrap_or(usize::MAX);
+    let mut out = BTreeMap::new();
+    for lang in posts_by_lang.keys() {
+        let list: Vec<usize> = (0..entries.len())
+            .filter(|&i| {
+                let e = &entries[i];
+                e.post.kind == Kind::Post
+                    && (e.post.lang == *lang
+                        || (!e.translations.iter().any(|&j| entries[j].post.lang == *lang) && e.translations.iter().all(|&j| rank(j) > rank(i))))
+            })
+            .collect();
+        out.insert(lang.clone(), list);
+    }
+    out
 }
 
 fn group_tags(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>) -> BTreeMap<String, Vec<Tag>> {

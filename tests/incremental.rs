@@ -328,4 +328,23 @@ fn a_translation_notice_follows_edits_of_its_original() {
     site.write(&original, &text);
     site.check("original restored", &[&original]);
     assert!(!shows_notice(&site));
+
+    // Untranslated posts listed in the other language: a title edit of one reaches those lists too.
+    let config = site.read("config.yaml");
+    site.write("config.yaml", &format!("{config}\nuntranslated: list\n"));
+    site.check("untranslated listed", &["config.yaml"]);
+    let alone = posts
+        .iter()
+        .find(|p| !p.ends_with(".en.md") && !posts.contains(&p.replace(".md", ".en.md")))
+        .map(|p| format!("content/posts/{p}"))
+        .expect("a post without a translation");
+    let text = site.read(&alone).replacen("title: \"", "title: \"改过的标题：", 1);
+    site.write(&alone, &text);
+    let changes = site.check("untranslated title edit", &[&alone]);
+    assert!(changes.written.iter().any(|p| p.starts_with("en/") && !p.starts_with("en/posts/")), "{:?}", changes.written);
+    // Its summary (a body edit, the short way), likewise.
+    let text = site.read(&alone).replacen("\n---\n", "\n---\n摘要前加的一句。", 1);
+    site.write(&alone, &text);
+    let changes = site.check("untranslated summary edit", &[&alone]);
+    assert!(changes.written.iter().any(|p| p.starts_with("en/") && !p.starts_with("en/posts/")), "{:?}", changes.written);
 }

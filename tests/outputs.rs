@@ -595,3 +595,28 @@ fn translations_are_scaffolded_go_stale_and_are_refreshed() {
     std::fs::write(&first, std::fs::read_to_string(&first).unwrap() + "\nMore.\n").unwrap();
     assert!(gen_site::translation::stale(&build_at(&root).site).is_empty());
 }
+
+#[test]
+fn untranslated_posts_are_listed_in_their_own_language_when_asked() {
+    let hidden = build_at(&fixture());
+    assert!(!text(&hidden, "zh/index.html").contains("/news/letter/posts/third/"));
+    let built = build_with_config(&fixture(), |c| format!("{c}untranslated: list\n"));
+    // Listed on the Chinese index, archive and feeds, marked English, linking to the original.
+    let index = text(&built, "zh/index.html");
+    assert!(index.contains("<article class=\"card\" lang=\"en\">"), "{index}");
+    assert!(index.contains("<a href=\"/news/letter/posts/third/\" hreflang=\"en\">"), "{index}");
+    assert!(index.contains("<span class=\"untranslated-badge\" lang=\"zh\">仅有English版</span>"), "{index}");
+    assert!(text(&built, "zh/archive/index.html").contains("<li lang=\"en\">"));
+    assert!(text(&built, "zh/atom.xml").contains("<entry xml:lang=\"en\">"));
+    assert!(text(&built, "zh/feed.json").contains("https://example.org/news/letter/posts/third/"));
+    // No page, alternate or sitemap entry for a translation that does not exist; the canonical stays.
+    assert!(!built.output.files.contains_key("zh/posts/third/index.html"));
+    let sitemap = text(&built, "sitemap.xml");
+    assert!(!sitemap.contains("zh/posts/third/"), "{sitemap}");
+    let page = text(&built, "posts/third/index.html");
+    assert!(page.contains("<link rel=\"canonical\" href=\"https://example.org/news/letter/posts/third/\">"), "{page}");
+    assert!(!page.contains("hreflang=\"zh\" href=\"https://example.org/news/letter/zh/posts/third/"), "{page}");
+    // Tag pages stay per language; the English lists are as before.
+    assert_eq!(text(&built, "zh/tags/index.html"), text(&hidden, "zh/tags/index.html"));
+    assert_eq!(text(&built, "index.html"), text(&hidden, "index.html"));
+}

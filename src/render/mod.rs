@@ -296,9 +296,9 @@ fn page_jobs(site: &Site, lang: &str, jobs: &mut Vec<Job>) {
     });
 }
 
-/// The posts of `lang`, newest first.
+/// The posts the lists of `lang` show, newest first.
 fn lang_posts<'s>(site: &'s Site, lang: &str) -> &'s [usize] {
-    site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default()
+    site.listed_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default()
 }
 
 /// Number of index pages of `lang` (one, empty, when it has no posts).

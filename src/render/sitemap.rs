@@ -67,7 +67,7 @@ fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
         |sub: &str| -> Vec<(String, String)> { config.languages.iter().map(|l| (l.clone(), format!("{}{sub}", config.lang_prefix(l)))).collect() };
     for lang in &config.languages {
         let prefix = config.lang_prefix(lang);
-        let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
+        let posts = site.listed_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
         let all = newest(posts);
         for (k, chunk) in posts.chunks(config.paginate.max(1)).enumerate() {
             let (path, alternates) = if k == 0 { (prefix.clone(), every_lang("")) } else { (format!("{prefix}page/{}/", k + 1), Vec::new()) };

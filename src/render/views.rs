@@ -175,6 +175,7 @@ pub(crate) fn card(site: &Site, i: usize) -> Value {
         "title": p.title,
         "slug": p.slug,
         "lang": p.lang,
+        "lang_name": language_name(&p.lang),
         "kind": p.kind,
         "url": e.url,
         "permalink": e.permalink,
