@@ -397,12 +397,11 @@ impl Config {
         if lang == self.default_language { String::new() } else { format!("{lang}/") }
     }
 
-    /// The names of one linked tag per language: the tag of the default
-    /// language `key` and its translations.
+    /// The names of one linked tag in every language of the site: the
+    /// translations config.yaml gives (`tags: {AI安全: {en: AI safety}}`),
+    /// and the tag `key` itself in the other languages.
     pub fn tag_group<'a>(&'a self, key: &'a str, names: &'a BTreeMap<String, String>) -> BTreeMap<&'a str, &'a str> {
-        let mut group: BTreeMap<&str, &str> = names.iter().map(|(l, n)| (l.as_str(), n.as_str())).collect();
-        group.entry(self.default_language.as_str()).or_insert(key);
-        group
+        self.languages.iter().map(|l| (l.as_str(), names.get(l).map_or(key, String::as_str))).collect()
     }
 
     /// The name in `to` of the tag `tag` of language `from`, if config.yaml translates it.

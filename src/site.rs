@@ -71,6 +71,8 @@ pub struct Site {
     pub pages_by_lang: BTreeMap<String, Vec<usize>>,
     /// Tags per language, sorted by slug.
     pub tags: BTreeMap<String, Vec<Tag>>,
+    /// Tags config.yaml translates: (language, slug) → the slug of the same tag per language.
+    pub linked_tags: HashMap<(String, String), BTreeMap<String, String>>,
 }
 
 /// Rendered bodies kept from one build to the next (the live preview). A body
@@ -133,6 +135,7 @@ impl Site {
         for p in &posts {
             all_versions.entry(p.key.clone()).or_default().push(p.lang.clone());
         }
+        let all_tags: HashSet<String> = posts.iter().flat_map(|p| p.tags.iter().map(|t| slug::tag_slug(t))).collect();
         let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
         // Newest first; ties broken by path so the order never depends on the file system.
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.content_path.cmp(&b.content_path)));
@@ -197,6 +200,7 @@ impl Site {
             }
         }
         translation_errors(&entries, &all_versions, &config, &mut errors);
+        tag_translation_errors(&config, &all_tags, &mut errors);
         for i in 0..entries.len() {
             entries[i].stale = staleness(&entries, i, &config);
         }
@@ -315,7 +319,24 @@ impl Site {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Site { config, entries, posts_by_lang, listed_by_lang, pages_by_lang, tags })
+        let linked_tags = link_tags(&config);
+        Ok(Site { config, entries, posts_by_lang, listed_by_lang, pages_by_lang, tags, linked_tags })
+    }
+
+    /// The tag page of `slug` in `lang` and its versions in the other
+    /// languages that have one: the tag of the same name, or the one
+    /// config.yaml gives as its translation. (language, output folder), in
+    /// the site's language order.
+    pub fn tag_alternates(&self, lang: &str, slug: &str) -> Vec<(String, String)> {
+        let group = self.linked_tags.get(&(lang.to_string(), slug.to_string()));
+        self.config
+            .languages
+            .iter()
+            .filter_map(|l| {
+                let s = group.and_then(|g| g.get(l)).map_or(slug, String::as_str);
+                self.has_tag(l, s).then(|| (l.clone(), format!("{}tags/{s}/", self.config.lang_prefix(l))))
+            })
+            .collect()
     }
 
     /// Whether `lang` has a tag page for `slug` (tags are sorted by slug).
@@ -633,6 +654,30 @@ fn listed(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>, confi
         out.insert(lang.clone(), list);
     }
     out
+}
+
+/// The tag translations of config.yaml by (language, slug) of each name.
+fn link_tags(config: &Config) -> HashMap<(String, String), BTreeMap<String, String>> {
+    let mut out = HashMap::new();
+    for (key, names) in &config.tags {
+        let group: BTreeMap<String, String> = config.tag_group(key, names).into_iter().map(|(l, n)| (l.to_string(), slug::tag_slug(n))).collect();
+        for (l, s) in &group {
+            out.insert((l.clone(), s.clone()), group.clone());
+        }
+    }
+    out
+}
+
+/// A tag translation in config.yaml for a tag no post has.
+fn tag_translation_errors(config: &Config, used: &HashSet<String>, errors: &mut Vec<Error>) {
+    for key in config.tags.keys() {
+        if !used.contains(&slug::tag_slug(key)) {
+            let mut known: Vec<&str> = used.iter().map(String::as_str).collect();
+            known.sort_unstable();
+            let hint = crate::error::did_you_mean(&slug::tag_slug(key), known);
+            errors.push(config.error_at_value("tags", key, format!("`tags` translates `{key}`, but no post has that tag{hint}")));
+        }
+    }
 }
 
 fn group_tags(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>) -> BTreeMap<String, Vec<Tag>> {

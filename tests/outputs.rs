@@ -620,3 +620,23 @@ fn untranslated_posts_are_listed_in_their_own_language_when_asked() {
     assert_eq!(text(&built, "zh/tags/index.html"), text(&hidden, "zh/tags/index.html"));
     assert_eq!(text(&built, "index.html"), text(&hidden, "index.html"));
 }
+
+#[test]
+fn translated_tags_are_alternates_of_each_other() {
+    let built = build_with_config(&fixture(), |c| format!("{c}tags: {{Pre-training: {{zh: 预训练}}}}\n"));
+    let zh_slug = gen_site::slug::tag_slug("预训练");
+    let en = text(&built, "tags/pre-training/index.html");
+    let zh_url = format!("https://example.org/news/letter/zh/tags/{zh_slug}/");
+    assert!(en.contains(&format!("<link rel=\"alternate\" hreflang=\"zh\" href=\"{zh_url}\">")), "{en}");
+    let zh = text(&built, &format!("zh/tags/{zh_slug}/index.html"));
+    assert!(zh.contains("<link rel=\"alternate\" hreflang=\"en\" href=\"https://example.org/news/letter/tags/pre-training/\">"), "{zh}");
+    // The language switcher leads there too, and the sitemap says so.
+    assert!(zh.contains("<a href=\"/news/letter/tags/pre-training/\" hreflang=\"en\""), "{zh}");
+    let sitemap = text(&built, "sitemap.xml");
+    let entry = sitemap.split("<url>").find(|u| u.contains("<loc>https://example.org/news/letter/tags/pre-training/</loc>")).unwrap();
+    let encoded = format!("https://example.org/news/letter/zh/tags/{}/", gen_site::slug::encode_segment(&zh_slug));
+    assert!(entry.contains(&format!("hreflang=\"zh\" href=\"{encoded}\"")), "{entry}");
+    // Without the translation they are separate tags.
+    let plain = text(&build_at(&fixture()), "tags/pre-training/index.html");
+    assert!(!plain.contains("hreflang=\"zh\" href=\"https://example.org/news/letter/zh/tags/"), "{plain}");
+}

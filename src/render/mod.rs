@@ -269,13 +269,7 @@ fn page_jobs(site: &Site, lang: &str, jobs: &mut Vec<Job>) {
         source: None,
     });
     for (k, t) in tags.iter().enumerate() {
-        let alternates = site
-            .config
-            .languages
-            .iter()
-            .filter(|l| site.has_tag(l, &t.slug))
-            .map(|l| (l.clone(), format!("{}tags/{}/", site.config.lang_prefix(l), t.slug)))
-            .collect();
+        let alternates = site.tag_alternates(lang, &t.slug);
         jobs.push(Job {
             path: format!("{prefix}tags/{}/index.html", t.slug),
             template: "tag.html".into(),

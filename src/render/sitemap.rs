@@ -78,12 +78,7 @@ fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
             map.insert(format!("{prefix}{sub}"), PageInfo { lastmod: all, alternates: every_lang(sub) });
         }
         for t in site.tags.get(lang).map(Vec::as_slice).unwrap_or_default() {
-            let alternates = config
-                .languages
-                .iter()
-                .filter(|l| site.has_tag(l, &t.slug))
-                .map(|l| (l.clone(), format!("{}tags/{}/", config.lang_prefix(l), t.slug)))
-                .collect();
+            let alternates = site.tag_alternates(lang, &t.slug);
             map.insert(format!("{prefix}tags/{}/", t.slug), PageInfo { lastmod: newest(&t.posts), alternates });
         }
     }
