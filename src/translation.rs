@@ -99,8 +99,12 @@ pub fn record(original: &Post) -> TranslatedFrom {
     }
 }
 
-/// How `original` differs from what `recorded` says of it; `None` when it is as recorded.
+/// How `original` differs from what `recorded` says of it; `None` when it
+/// is as recorded, or when nothing was recorded (`translated_from: {lang: zh}`).
 pub fn drift(recorded: &TranslatedFrom, original: &Post) -> Option<Drift> {
+    if recorded.title.is_none() && recorded.paragraphs.is_empty() {
+        return None;
+    }
     let now: Vec<String> = paragraphs(&original.body).into_iter().map(hash).collect();
     let count = |list: &[String]| {
         let mut m: BTreeMap<String, usize> = BTreeMap::new();
@@ -305,6 +309,9 @@ mod tests {
         // No hashes recorded for the title: only paragraphs count.
         let partial = TranslatedFrom { title: None, ..rec };
         assert!(!drift(&partial, &q).unwrap().title);
+        // Nothing recorded: never stale.
+        let nothing = TranslatedFrom { lang: Some("zh".into()), title: None, paragraphs: Vec::new() };
+        assert_eq!(drift(&nothing, &q), None);
     }
 
     #[test]
