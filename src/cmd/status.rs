@@ -34,6 +34,9 @@ pub struct Version {
     pub issue: Option<u32>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
+    /// A translation without `translated_from`: whether it is up to date is not known.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub untracked: bool,
     /// Stale: paragraphs of the original changed, of how many, and whether its title changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed: Option<String>,
@@ -103,7 +106,7 @@ pub fn status(site: &Site) -> Status {
         for lang in &config.languages {
             let found = group.iter().copied().find(|&j| site.entries[j].post.lang == *lang);
             let version = match found {
-                None => Version { state: State::Missing, file: None, issue: None, draft: false, changed: None },
+                None => Version { state: State::Missing, file: None, issue: None, draft: false, untracked: false, changed: None },
                 Some(j) => {
                     let x = &site.entries[j];
                     let state = match x.stale {
@@ -116,6 +119,7 @@ pub fn status(site: &Site) -> Status {
                         file: Some(crate::error::display_path(&x.post.path)),
                         issue: x.post.issue,
                         draft: x.post.draft,
+                        untracked: state == State::Translated && x.post.translated_from.is_none(),
                         changed: x.stale.map(|(_, d)| d.describe()),
                     }
                 }
@@ -145,6 +149,9 @@ pub fn table(status: &Status) -> String {
         };
         if let Some(n) = v.issue {
             s = format!("#{n} {s}");
+        }
+        if v.untracked {
+            s.push('*');
         }
         if v.draft {
             s.push_str(" (draft)");
@@ -180,6 +187,9 @@ pub fn table(status: &Status) -> String {
             }
         }
     }
+    if status.posts.iter().any(|r| r.versions.values().any(|v| v.untracked)) {
+        out.push_str("* no translated_from: gen cannot tell whether it is up to date (`gen new --translate POST --lang LANG --refresh` records its original)\n");
+    }
     let summary: Vec<String> = status
         .languages
         .iter()
@@ -204,13 +214,13 @@ mod tests {
 
     #[test]
     fn table_aligns_columns_and_sums_up() {
-        let v = |state, issue| Version { state, file: Some("content/posts/a.md".into()), issue, draft: false, changed: None };
+        let v = |state, issue| Version { state, file: Some("content/posts/a.md".into()), issue, draft: false, untracked: false, changed: None };
         let mut versions = BTreeMap::new();
         versions.insert("zh".to_string(), v(State::Original, Some(3)));
         versions.insert("en".to_string(), Version { changed: Some("1 of 2 paragraphs changed".into()), ..v(State::Stale, Some(3)) });
         let mut other = BTreeMap::new();
         other.insert("zh".to_string(), v(State::Original, None));
-        other.insert("en".to_string(), Version { state: State::Missing, file: None, issue: None, draft: false, changed: None });
+        other.insert("en".to_string(), Version { state: State::Missing, file: None, issue: None, draft: false, untracked: false, changed: None });
         let mut totals = BTreeMap::new();
         totals.insert("zh".to_string(), BTreeMap::from([("original".to_string(), 2)]));
         totals.insert("en".to_string(), BTreeMap::from([("stale".to_string(), 1), ("missing".to_string(), 1)]));
