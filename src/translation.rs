@@ -20,6 +20,8 @@ pub struct Drift {
     pub total: usize,
     /// Whether its title changed.
     pub title: bool,
+    /// The line of the original's file where its first new or changed paragraph starts.
+    pub first_line: Option<usize>,
 }
 
 impl Drift {
@@ -42,8 +44,9 @@ pub fn stale(site: &Site) -> Vec<Error> {
         .filter_map(|e| {
             let (j, drift) = e.stale?;
             let o = &site.entries[j].post;
+            let at = drift.first_line.map(|l| format!(" (the first at {}:{l})", crate::error::display_path(&o.path))).unwrap_or_default();
             let message = format!(
-                "the original {} changed after this translation was made: {}; update the translation, then run `gen new --translate {} --lang {} --refresh`",
+                "the original {} changed after this translation was made: {}{at}; update the translation, then run `gen new --translate {} --lang {} --refresh`",
                 crate::error::display_path(&o.path),
                 drift.describe(),
                 o.content_path,
@@ -69,23 +72,28 @@ pub fn hash(text: &str) -> String {
 
 /// The paragraphs of a body: its text between blank lines.
 pub fn paragraphs(body: &str) -> Vec<&str> {
+    paragraph_lines(body).into_iter().map(|(_, p)| p).collect()
+}
+
+/// The paragraphs of a body with the 1-based line (in the body) each starts on.
+fn paragraph_lines(body: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
-    let mut start: Option<usize> = None;
+    let mut start: Option<(usize, usize)> = None;
     let mut end = 0;
     let mut pos = 0;
-    for line in body.split_inclusive('\n') {
+    for (n, line) in body.split_inclusive('\n').enumerate() {
         if line.trim().is_empty() {
-            if let Some(s) = start.take() {
-                out.push(body[s..end].trim());
+            if let Some((l, s)) = start.take() {
+                out.push((l, body[s..end].trim()));
             }
         } else {
-            start.get_or_insert(pos);
+            start.get_or_insert((n + 1, pos));
             end = pos + line.len();
         }
         pos += line.len();
     }
-    if let Some(s) = start {
-        out.push(body[s..end].trim());
+    if let Some((l, s)) = start {
+        out.push((l, body[s..end].trim()));
     }
     out
 }
@@ -105,22 +113,25 @@ pub fn drift(recorded: &TranslatedFrom, original: &Post) -> Option<Drift> {
     if recorded.title.is_none() && recorded.paragraphs.is_empty() {
         return None;
     }
-    let now: Vec<String> = paragraphs(&original.body).into_iter().map(hash).collect();
-    let count = |list: &[String]| {
-        let mut m: BTreeMap<String, usize> = BTreeMap::new();
-        for h in list {
-            *m.entry(h.to_ascii_lowercase()).or_default() += 1;
+    let now: Vec<(usize, String)> = paragraph_lines(&original.body).into_iter().map(|(l, p)| (l, hash(p))).collect();
+    let mut then: BTreeMap<String, usize> = BTreeMap::new();
+    for h in &recorded.paragraphs {
+        *then.entry(h.to_ascii_lowercase()).or_default() += 1;
+    }
+    // Paragraphs of the original that the record does not account for, in order.
+    let mut new_lines = Vec::new();
+    for (line, h) in &now {
+        match then.get_mut(h) {
+            Some(n) if *n > 0 => *n -= 1,
+            _ => new_lines.push(*line),
         }
-        m
-    };
-    let (then, current) = (count(&recorded.paragraphs), count(&now));
-    let missing = |a: &BTreeMap<String, usize>, b: &BTreeMap<String, usize>| -> usize {
-        a.iter().map(|(h, n)| n.saturating_sub(b.get(h).copied().unwrap_or(0))).sum()
-    };
+    }
+    let gone: usize = then.values().sum();
     // A changed paragraph is one new hash and one gone: count it once.
-    let paragraphs = missing(&current, &then).max(missing(&then, &current));
+    let paragraphs = new_lines.len().max(gone);
     let title = recorded.title.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(&hash(&original.title)));
-    (paragraphs > 0 || title).then_some(Drift { paragraphs, total: now.len(), title })
+    let first_line = new_lines.first().map(|l| original.body_line + l - 1);
+    (paragraphs > 0 || title).then_some(Drift { paragraphs, total: now.len(), title, first_line })
 }
 
 /// The `translated_from:` block of a front matter, as `gen new --translate` writes it.
@@ -302,7 +313,8 @@ mod tests {
         let rec = record(&p);
         assert_eq!(drift(&rec, &p), None);
         let q = post("---\ntitle: 新标题\ndate: 2023-01-01\n---\n一\n\n二改\n\n三\n\n四\n");
-        assert_eq!(drift(&rec, &q), Some(Drift { paragraphs: 2, total: 4, title: true }));
+        // The body starts at line 5: 一, then 二改 at line 7, the first changed paragraph.
+        assert_eq!(drift(&rec, &q), Some(Drift { paragraphs: 2, total: 4, title: true, first_line: Some(7) }));
         assert_eq!(drift(&rec, &q).unwrap().describe(), "2 of 4 paragraphs and the title changed");
         let r = post("---\ntitle: 标题\ndate: 2023-01-01\n---\n一\n\n三\n");
         assert_eq!(drift(&rec, &r).unwrap().describe(), "1 of 2 paragraphs changed");

@@ -135,6 +135,12 @@ fn translate(sources: &Sources, config: &Config, args: &Args, original: &str) ->
 pub fn plan_translation(sources: &Sources, config: &Config, args: &Args, original: &str) -> Result<(PathBuf, String, bool), Refusal> {
     let wanted = original.trim().trim_start_matches("./").trim_start_matches("@/");
     let wanted = wanted.strip_prefix("content/").unwrap_or(wanted);
+    if sources.content.contains_key(wanted) && !(wanted.ends_with(".md") && (wanted.starts_with("posts/") || wanted.starts_with("pages/"))) {
+        return Err(refuse(
+            2,
+            format!("error: --translate: content/{wanted} is not a post or page (a `.md` file under content/posts/ or content/pages/)"),
+        ));
+    }
     let Some(bytes) = sources.content.get(wanted).filter(|_| wanted.ends_with(".md")) else {
         let names = sources.content.keys().filter(|p| p.ends_with(".md")).map(String::as_str);
         let hint = crate::error::did_you_mean(wanted, names);
