@@ -33,7 +33,7 @@ pub struct Context<'a> {
 }
 
 /// A link to another post's anchor, checked once every post is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AnchorLink {
     pub line: usize,
     pub col: usize,
@@ -42,7 +42,7 @@ pub struct AnchorLink {
 }
 
 /// A heading of the post, for tables of contents and anchor checks.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Heading {
     pub level: u8,
     pub id: String,
@@ -50,7 +50,7 @@ pub struct Heading {
 }
 
 /// The rendered body of a post.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Hash)]
 pub struct Rendered {
     pub html: String,
     /// Plain text of the whole body (for search and the plain-text email).

@@ -35,6 +35,9 @@ struct Channel<'a> {
 
 /// Add the enabled feeds of every language to `output`.
 pub fn render(site: &Site, theme: &Theme, output: &mut Output) {
+    // Which posts each feed lists follows from the site's shape; each entry
+    // shows its post in full.
+    crate::reads::record(|| crate::reads::Read::Shape);
     let config = &site.config;
     let feeds = &config.feeds;
     if !(feeds.atom || feeds.rss || feeds.json) {
@@ -71,6 +74,7 @@ fn epoch() -> DateTime<FixedOffset> {
 
 fn item<'a>(site: &'a Site, theme: &Theme, i: usize) -> Option<Item<'a>> {
     let entry = &site.entries[i];
+    crate::reads::record(|| crate::reads::Read::Full(entry.post.content_path.clone()));
     let published = entry.post.date?;
     let updated = entry.post.updated.map_or(published, |u| u.max(published));
     Some(Item { entry, summary: summary(site, i), content: content(theme, entry), published, updated })

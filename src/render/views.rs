@@ -2,6 +2,7 @@
 //! values. Each post's card (for lists) is built once per build and shared
 //! by every index, tag and archive page that lists it.
 
+use crate::reads::Read;
 use crate::site::{Site, Tag};
 use crate::slug;
 use crate::theme::Theme;
@@ -43,14 +44,14 @@ impl<'s> Views<'s> {
 
     /// The card of entry `i`: what lists show.
     pub fn card(&self, i: usize) -> Value {
+        crate::reads::record(|| Read::Card(self.site.entries[i].post.content_path.clone()));
         self.cards[i].clone()
     }
 
-    /// What every page's context holds besides its own values and its
-    /// language and path: the config, and each language's `site` object and
-    /// strings (by language).
-    pub fn shared(&self) -> (&Value, &BTreeMap<String, (Value, Value)>) {
-        (&self.config, &self.per_lang)
+    /// What every page of `lang` shares ([`Read::Base`]): the config, the
+    /// language's `site` object and strings.
+    pub(crate) fn shared(&self, lang: &str) -> (&Value, Option<&(Value, Value)>) {
+        (&self.config, self.per_lang.get(lang))
     }
 
     /// Every card, shared with the template functions.
@@ -61,6 +62,7 @@ impl<'s> Views<'s> {
     /// Everything about entry `i`, for its own page.
     pub fn full(&self, i: usize) -> Value {
         let site = self.site;
+        crate::reads::record(|| Read::Full(site.entries[i].post.content_path.clone()));
         let e = &site.entries[i];
         let p = &e.post;
         let mut v = self.card(i);
@@ -108,6 +110,7 @@ impl<'s> Views<'s> {
     /// `alternates` are its versions per language (language, path).
     pub fn base_context(&self, lang: &str, path: &str, alternates: &[(String, String)]) -> Context {
         let config = &self.site.config;
+        crate::reads::record(|| Read::Base(lang.to_string()));
         let mut ctx = Context::new();
         let (site, strings) = match self.per_lang.get(lang) {
             Some((site, strings)) => (site, strings),
@@ -227,7 +230,6 @@ fn site_object(site: &Site, lang: &str) -> Value {
         "archive_url": format!("{prefix}archive/"),
         "tags_url": format!("{prefix}tags/"),
         "search_url": format!("{prefix}search/"),
-        "post_count": site.posts_by_lang.get(lang).map_or(0, Vec::len),
     })
 }
 
