@@ -691,3 +691,43 @@ fn zero_paginate_archive_is_an_error() {
     let errors = build::build(&sources, &BuildOptions::default()).err().expect("an error");
     assert_eq!(errors[0].to_string().lines().next().unwrap(), "config.yaml:3:19: error: paginate_archive must be at least 1");
 }
+
+#[test]
+fn the_translation_commands_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_gen")).args(args).arg("--root").arg(dir.path()).output().unwrap();
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    // Usage errors: exit 2, nothing written.
+    let out = run(&["new", "--translate", "posts/2024-02-01-secnd.md", "--lang", "zh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("did you mean `posts/2024-02-01-second.md`"), "{}", stderr(&out));
+    assert_eq!(run(&["new", "--translate", "posts/2024-02-01-second.md", "--lang", "de"]).status.code(), Some(2));
+    assert_eq!(run(&["new", "--refresh", "Title"]).status.code(), Some(2));
+    assert!(!dir.path().join("content/posts/2024-02-01-second.zh.md").exists());
+    // Scaffold, then the original changes: build warns, check --translations fails, status says stale.
+    let out = run(&["new", "--translate", "posts/2024-02-01-second.md"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Created content/posts/2024-02-01-second.zh.md\n");
+    assert!(run(&["check", "--translations"]).status.success());
+    let original = dir.path().join("content/posts/2024-02-01-second.md");
+    std::fs::write(&original, std::fs::read_to_string(&original).unwrap() + "\nOne more paragraph.\n").unwrap();
+    let out = run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warnings: Vec<String> = stderr(&out).lines().filter(|l| l.contains(": warning: ")).map(String::from).collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&out));
+    assert!(warnings[0].starts_with("content/posts/2024-02-01-second.zh.md:"), "{}", warnings[0]);
+    assert!(warnings[0].contains("changed after this translation was made: 1 of "), "{}", warnings[0]);
+    assert_eq!(run(&["check", "--translations"]).status.code(), Some(1));
+    assert!(run(&["check"]).status.success());
+    let out = run(&["status", "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = json["posts"].as_array().unwrap().iter().find(|r| r["post"] == "posts/2024-02-01-second").unwrap();
+    assert_eq!((row["versions"]["en"]["state"].as_str(), row["versions"]["zh"]["state"].as_str()), (Some("original"), Some("stale")));
+    let table = String::from_utf8_lossy(&run(&["status"]).stdout).into_owned();
+    assert!(table.lines().any(|l| l.starts_with("2024-02-01-second ") && l.ends_with("STALE")), "{table}");
+    // Refreshed: fresh again.
+    assert!(run(&["new", "--translate", "posts/2024-02-01-second.md", "--refresh"]).status.success());
+    assert!(run(&["check", "--translations"]).status.success());
+}
