@@ -730,4 +730,10 @@ fn the_translation_commands_from_the_command_line() {
     // Refreshed: fresh again.
     assert!(run(&["new", "--translate", "posts/2024-02-01-second.md", "--refresh"]).status.success());
     assert!(run(&["check", "--translations"]).status.success());
+    // A scaffold whose `@/…#anchor` now leads to the translated target, which names its headings
+    // differently: written, and the problem said at once.
+    let out = run(&["new", "--translate", "posts/2024-03-01-third.md"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).starts_with("warning: content/posts/2024-03-01-third.zh.md does not build as it is"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("has no anchor `#tables`"), "{}", stderr(&out));
 }

@@ -126,8 +126,30 @@ fn translate(sources: &Sources, config: &Config, args: &Args, original: &str) ->
     let path = args.root.join(&relative);
     let written = if refreshed { disk::replace(&path, &text) } else { disk::create_new(&path, &text) };
     match written {
-        Ok(()) => Ok(relative),
+        Ok(()) => {
+            let problems = if refreshed { Vec::new() } else { problems_of(sources, &relative, &text) };
+            if !problems.is_empty() {
+                eprintln!("warning: {} does not build as it is; fix it while translating:", relative.display());
+                for e in problems {
+                    eprintln!("{e}");
+                }
+            }
+            Ok(relative)
+        }
         Err(e) => Err(refuse(1, format!("error: cannot write {}: {e}", relative.display()))),
+    }
+}
+
+/// What a build would report about the new file at `relative`: links whose
+/// anchors the translated target names differently, for one. Said at once,
+/// so that the translator knows before the preview does.
+fn problems_of(sources: &Sources, relative: &std::path::Path, text: &str) -> Vec<crate::error::Error> {
+    let Some(inside) = relative.strip_prefix("content").ok().and_then(|p| p.to_str()) else { return Vec::new() };
+    let mut with = sources.clone();
+    with.content.insert(inside.replace('\\', "/"), text.as_bytes().to_vec());
+    match build::assemble(&with, &BuildOptions::default(), &mut build::Cache::default()) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.into_iter().filter(|e| e.path == relative).collect(),
     }
 }
 
