@@ -3,7 +3,7 @@
 //! is untrusted: rendered as Markdown, then sanitized.
 
 use crate::error::Error;
-use crate::markdown::{self, CommentMeta, comment_html};
+use crate::markdown::{self, CommentMeta, LateComments, comment_html};
 use crate::yaml;
 use serde::Deserialize;
 use std::path::Path;
@@ -49,15 +49,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Comment>, Error> {
     Ok(comments)
 }
 
-/// Render comments to sanitized HTML for a post in `post_lang`; comment
-/// originals default to `original_lang`. `first_id` numbers them after the
-/// comments already in the post body.
-pub fn render(comments: &[Comment], post_lang: &str, original_lang: &str, id_prefix: &str) -> String {
-    let mut html = String::new();
+/// Render comments to sanitized HTML, grouped by their `source` in the order
+/// each source first appears (replies stay with their comment). One file
+/// serves every language version of a post, so the languages do not depend
+/// on the page: a comment's text is in its `lang`, else in `original_lang`
+/// when it has a `translation` (which is in `translation_lang`), else in
+/// `translation_lang`. Ids are `{id_prefix}N` by position in the file.
+pub fn render(comments: &[Comment], translation_lang: &str, original_lang: &str, id_prefix: &str) -> Vec<LateComments> {
+    let mut groups: Vec<LateComments> = Vec::new();
     for (i, c) in comments.iter().enumerate() {
-        html.push_str(&render_one(c, post_lang, original_lang, &format!("{id_prefix}{}", i + 1)));
+        let html = render_one(c, translation_lang, original_lang, &format!("{id_prefix}{}", i + 1));
+        let source = c.source.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let key = |s: Option<&str>| s.map(str::to_lowercase);
+        match groups.iter_mut().find(|g| key(g.source.as_deref()) == key(source)) {
+            Some(g) => g.html.push_str(&html),
+            None => groups.push(LateComments { source: source.map(String::from), html }),
+        }
     }
-    html
+    groups
 }
 
 fn render_one(c: &Comment, post_lang: &str, original_lang: &str, id: &str) -> String {
@@ -87,7 +96,7 @@ fn render_one(c: &Comment, post_lang: &str, original_lang: &str, id: &str) -> St
         title,
         date: c.date.as_deref(),
         url: c.url.as_deref(),
-        lang: if c.translation.is_some() { None } else { c.lang.as_deref() },
+        lang: if c.translation.is_some() { None } else { Some(c.lang.as_deref().unwrap_or(post_lang)) },
     };
     let mut html = comment_html(id, &meta, &body, &replies, "");
     if let Some(source) = &c.source {
@@ -106,7 +115,10 @@ mod tests {
     #[test]
     fn renders_sanitized_with_translation_and_replies() {
         let comments = parse(Path::new("content/comments/a.yaml"), FILE).unwrap();
-        let html = render(&comments, "zh", "en", "late-");
+        let groups = render(&comments, "zh", "en", "late-");
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].source.as_deref(), Some("Slashdot"));
+        let html = &groups[0].html;
         insta::assert_snapshot!(html);
         assert!(!html.contains("<script") && !html.contains("javascript:") && !html.contains("onerror"));
     }

@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod output;
 pub mod post;
 pub(crate) mod reads;
+pub mod reference;
 pub mod render;
 pub mod sanitize;
 pub mod serve;

@@ -1,7 +1,8 @@
 //! Cleaning untrusted HTML (reader comments) with ammonia: no script, style,
 //! iframe, event attributes or `javascript:`/`data:` URLs; links get
-//! `rel="nofollow ugc noopener"`. The markup gen itself puts in comments
-//! (notes, bilingual pairs) survives.
+//! `rel="nofollow ugc noopener"`; a link whose URL was removed is no link
+//! (its text stays). The markup gen itself puts in comments (notes,
+//! bilingual pairs) survives.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -35,7 +36,42 @@ fn builder() -> &'static ammonia::Builder<'static> {
 
 /// Sanitize an HTML fragment written by someone who is not the author.
 pub fn clean(html: &str) -> String {
-    complete_images(&builder().clean(html).to_string())
+    unwrap_dead_links(&complete_images(&builder().clean(html).to_string()))
+}
+
+/// Links whose `href` the sanitizer removed (`javascript:`, relative URLs)
+/// lose their `<a>` tags and keep their text: an `<a rel>` without `href` is
+/// invalid HTML and looks like a link that goes nowhere. `html` is ammonia's
+/// output, where links never nest, so the next `</a>` closes the dead link.
+fn unwrap_dead_links(html: &str) -> String {
+    if !html.contains("<a ") && !html.contains("<a>") {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<a") {
+        let after = &rest[i + 2..];
+        if !(after.starts_with(' ') || after.starts_with('>')) {
+            out.push_str(&rest[..i + 2]);
+            rest = after;
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &rest[i..i + end + 1];
+        rest = &rest[i + end + 1..];
+        if tag.contains(" href=\"") {
+            out.push_str(tag);
+        } else if let Some(close) = rest.find("</a>") {
+            out.push_str(&rest[..close]);
+            rest = &rest[close + 4..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Images whose `src` the sanitizer removed are dropped; the others get an
@@ -106,6 +142,18 @@ mod tests {
         assert_eq!(clean("a<img src=x>b"), "ab");
         assert_eq!(clean("<img src=\"https://e.com/a.png\">"), "<img alt=\"\" src=\"https://e.com/a.png\">");
         assert_eq!(clean("<img src=\"https://e.com/a.png\" alt=\"cat\">"), "<img src=\"https://e.com/a.png\" alt=\"cat\">");
+    }
+
+    #[test]
+    fn links_without_a_safe_url_keep_only_their_text() {
+        assert_eq!(clean("<a href=\"javascript:alert(1)\">click</a> and <a href=\"/x\">rel</a>"), "click and rel");
+        assert_eq!(clean("<a>bare</a>"), "bare");
+        assert_eq!(
+            clean("<abbr>A</abbr><a href=\"vbscript:x\"><b>b</b></a><a href=\"https://e.com/\">ok</a>"),
+            "<abbr>A</abbr><b>b</b><a href=\"https://e.com/\" rel=\"nofollow ugc noopener\">ok</a>"
+        );
+        let md = crate::markdown::render_untrusted("[x](javascript:alert(1)) [y](https://e.com/)");
+        assert_eq!(md, "<p>x <a href=\"https://e.com/\" rel=\"nofollow ugc noopener\">y</a></p>\n");
     }
 
     #[test]

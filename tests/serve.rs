@@ -375,6 +375,10 @@ fn serves_pages_with_types_redirects_and_404() {
     assert_eq!(missing.text(), site_404, "the site's own 404 page");
     assert!(site_404.contains("/__gen/live.js"));
     assert_eq!(server.get("/elsewhere/").status, 404);
+    // Under a language's folder, that language's 404 page.
+    let missing_en = server.get("/letter/en/no-such-page/");
+    assert_eq!(missing_en.status, 404);
+    assert!(missing_en.text().contains("<html lang=\"en\">"), "{}", missing_en.text());
 
     let head = request(server.port, "HEAD", "/letter/");
     assert_eq!((head.status, head.body.len()), (200, 0));

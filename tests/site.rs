@@ -154,3 +154,26 @@ fn site_template_overrides_one_file_and_reaches_the_whole_site() {
     // The other templates still come from the embedded theme.
     assert!(files["posts/first/index.html"].contains("<article class=\"post h-entry\""));
 }
+
+#[test]
+fn posts_link_to_the_previous_and_next_post_of_their_language() {
+    let (_dir, files) = build(&[]);
+    let links = |page: &str| -> Vec<String> {
+        files[page]
+            .match_indices("<a class=\"")
+            .filter_map(|(i, _)| files[page][i..].split_once('>').map(|(a, _)| a.to_string()))
+            .filter(|a| a.contains(" rel=\"prev\"") || a.contains(" rel=\"next\""))
+            .collect()
+    };
+    assert_eq!(
+        links("posts/first/index.html"),
+        [
+            "<a class=\"older\" rel=\"prev\" href=\"/news/posts/zhong-wen-wen-jian-ming/\"",
+            "<a class=\"newer\" rel=\"next\" href=\"/news/posts/second/\""
+        ]
+    );
+    // English posts link to English posts only; the newest has no next; pages have neither.
+    assert_eq!(links("en/posts/first/index.html"), ["<a class=\"older\" rel=\"prev\" href=\"/news/en/posts/english-only/\""]);
+    assert_eq!(links("posts/second/index.html"), ["<a class=\"older\" rel=\"prev\" href=\"/news/posts/first/\""]);
+    assert!(!files["about/index.html"].contains("class=\"post-nav\""));
+}

@@ -1,4 +1,5 @@
-//! Valid HTML: the sample site and `fixtures/subpath-site` are built and every
+//! Valid HTML: the sample site, `fixtures/subpath-site` and
+//! `fixtures/reader-site` (raw HTML, embeds, nested comments) are built and every
 //! page (email editions included) is run through the Nu Html Checker, which
 //! must report no errors. Needs Java and `GEN_VNU_JAR` (see .ci/run; a vnu.jar
 //! installed in tools/ is found too); without them the test is skipped with a
@@ -42,7 +43,8 @@ fn every_page_is_valid_html() {
     let Some(jar) = vnu() else { return };
     let dir = tempfile::tempdir().unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sites = [("sample", repo.to_path_buf()), ("subpath", repo.join("tests/fixtures/subpath-site"))];
+    let sites =
+        [("sample", repo.to_path_buf()), ("subpath", repo.join("tests/fixtures/subpath-site")), ("reader", repo.join("tests/fixtures/reader-site"))];
     for (name, root) in &sites {
         build_into(root, &dir.path().join(name));
     }

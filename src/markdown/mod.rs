@@ -14,6 +14,7 @@ use crate::sanitize;
 use blocks::Block;
 use cjk::WordCount;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the renderer needs to know about the post and the site.
@@ -24,12 +25,24 @@ pub struct Context<'a> {
     pub original_lang: &'a str,
     /// Interface strings in the post's language (`comments`, `postscript`, …).
     pub strings: &'a dyn Fn(&str) -> String,
-    /// Resolve an `@/` content path (without `@/` and `#anchor`) to a URL.
-    pub resolve: &'a dyn Fn(&str) -> Result<String, String>,
+    /// Resolve a link, image or raw `src`/`href` as written (`@/posts/a.md#x`,
+    /// `images/x.png`, `/about/`, `https://…`) to the URL to write, or why it
+    /// names nothing (see [`crate::reference`]).
+    pub resolve: &'a dyn Fn(&str) -> Result<Resolved, String>,
     /// Insert a space between CJK and Latin text.
     pub autospace: bool,
-    /// Reader comments from `content/comments/SLUG.yaml`, already rendered and sanitized.
-    pub extra_comments: Option<&'a str>,
+    /// Reader comments from `content/comments/SLUG.yaml`, already rendered and
+    /// sanitized, one group per source.
+    pub extra_comments: Option<&'a [LateComments]>,
+}
+
+/// Late reader comments from one source (`None`: no source given), rendered
+/// and sanitized. They join the body's comment section of the same source,
+/// or form a section of their own after the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateComments {
+    pub source: Option<String>,
+    pub html: String,
 }
 
 /// A link to another post's anchor, checked once every post is rendered.
@@ -39,6 +52,25 @@ pub struct AnchorLink {
     pub col: usize,
     pub target: String,
     pub anchor: String,
+}
+
+/// What a reference resolved to: the URL to write, and the output file it
+/// must name when no content file was found (checked once the site is built).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub url: String,
+    pub verify: Option<String>,
+}
+
+/// A local reference that named no content file: the output file it must be.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocalLink {
+    pub line: usize,
+    pub col: usize,
+    /// As written.
+    pub written: String,
+    /// Path of the output file (`posts/a/index.html`).
+    pub file: String,
 }
 
 /// A heading of the post, for tables of contents and anchor checks.
@@ -62,6 +94,8 @@ pub struct Rendered {
     /// Every `id` in the rendered HTML, for anchor checks.
     pub ids: BTreeSet<String>,
     pub anchor_links: Vec<AnchorLink>,
+    /// Local references to check against the built output.
+    pub local_links: Vec<LocalLink>,
     /// Problems as (line, column, message), lines relative to the body.
     pub errors: Vec<(usize, usize, String)>,
 }
@@ -114,6 +148,8 @@ struct Renderer<'a, 'c> {
     untrusted_footnotes: BTreeSet<String>,
     comment_count: usize,
     comments_sections: usize,
+    /// Which groups of `cx.extra_comments` a comment section took.
+    claimed: Vec<bool>,
     summary_done: bool,
     /// Byte offset where each line of `source` starts, for positions in O(log n).
     line_starts: Vec<usize>,
@@ -135,6 +171,7 @@ impl<'a, 'c> Renderer<'a, 'c> {
             untrusted_footnotes: BTreeSet::new(),
             comment_count: 0,
             comments_sections: 0,
+            claimed: vec![false; cx.extra_comments.map_or(0, <[_]>::len)],
             summary_done: false,
             line_starts: std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect(),
         }
@@ -214,12 +251,12 @@ impl<'a, 'c> Renderer<'a, 'c> {
                         }
                         None => self.unique_id(&heading_slug(&text)),
                     };
-                    self.out.headings.push(Heading { level: level_number(level), id: id.clone(), text: text.clone() });
-                    self.out.text.push_str(&text);
-                    self.out.text.push('\n');
+                    self.out.headings.push(Heading { level: level_number(level), id: id.clone(), text });
                     let mut v = vec![Event::Start(Tag::Heading { level, id: Some(CowStr::from(id)), classes, attrs })];
-                    // Links and footnotes inside headings are rewritten too.
+                    // Links and footnotes inside headings are rewritten too; that pass
+                    // also takes the heading's text into the plain text, once.
                     let nested = self.transform(inner.into_iter().map(|e| (e, offset)).collect(), false);
+                    self.out.text.push('\n');
                     v.extend(nested.into_iter().map(|(e, _)| e));
                     v.push(Event::End(TagEnd::Heading(level)));
                     last_char = None;
@@ -292,6 +329,14 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     }
                     Vec::new()
                 }
+                // The author's raw HTML: its `src` and `href` resolve like Markdown links
+                // (reader comments are sanitized instead).
+                Event::Html(h) if h.contains('=') && !self.untrusted.iter().any(|r| r.contains(&self.line_of(offset))) => {
+                    vec![Event::Html(CowStr::from(self.rewrite_html(&h, offset)))]
+                }
+                Event::InlineHtml(h) if h.contains('=') && !self.untrusted.iter().any(|r| r.contains(&self.line_of(offset))) => {
+                    vec![Event::InlineHtml(CowStr::from(self.rewrite_html(&h, offset)))]
+                }
                 Event::Start(Tag::Paragraph) => {
                     paragraph_text = Some(String::new());
                     last_char = None;
@@ -351,27 +396,56 @@ impl<'a, 'c> Renderer<'a, 'c> {
         id
     }
 
-    /// `@/posts/x.md#part` → the post's URL plus `#part`; other URLs unchanged.
+    /// A link or image as written → the URL to write: `@/posts/x.md#part` →
+    /// the post's URL plus `#part`, a local file → its URL under the base
+    /// path; the rest unchanged. What names nothing is an error here, or
+    /// noted to be checked against the output.
     fn rewrite_url(&mut self, url: &str, offset: usize) -> String {
-        let Some(path) = url.strip_prefix("@/") else { return url.to_string() };
-        let (path, anchor) = match path.split_once('#') {
-            Some((p, a)) => (p, Some(a)),
-            None => (path, None),
-        };
-        match (self.cx.resolve)(path) {
-            Ok(target) => match anchor {
-                Some(a) => {
+        // Point at the URL itself when it is written near the link's start.
+        let rest = self.source.get(offset..).unwrap_or("");
+        let near = rest.char_indices().nth(4096).map_or(rest, |(i, _)| &rest[..i]);
+        let offset = if url.is_empty() { offset } else { near.find(url).map_or(offset, |i| offset + i) };
+        match (self.cx.resolve)(url) {
+            Ok(resolved) => {
+                if let Some((path, anchor)) = url.strip_prefix("@/").and_then(|p| p.split_once('#')) {
                     let (line, col) = self.line_col(offset);
-                    self.out.anchor_links.push(AnchorLink { line, col, target: path.to_string(), anchor: a.to_string() });
-                    format!("{target}#{a}")
+                    self.out.anchor_links.push(AnchorLink { line, col, target: path.to_string(), anchor: anchor.to_string() });
                 }
-                None => target,
-            },
+                if let Some(file) = resolved.verify {
+                    let (line, col) = self.line_col(offset);
+                    self.out.local_links.push(LocalLink { line, col, written: url.to_string(), file });
+                }
+                resolved.url
+            }
             Err(message) => {
                 self.error(offset, message);
                 url.to_string()
             }
         }
+    }
+
+    /// The author's raw HTML with each `src`/`href` resolved by [`Self::rewrite_url`],
+    /// placed at the attribute's line.
+    fn rewrite_html(&mut self, h: &str, offset: usize) -> String {
+        let found = RefCell::new(Vec::new());
+        let _ = crate::render::html::rewrite_urls(h, |u| {
+            found.borrow_mut().push(u.to_string());
+            None
+        });
+        let urls = found.into_inner();
+        if urls.is_empty() {
+            return h.to_string();
+        }
+        let mut rewritten = std::collections::HashMap::new();
+        let mut from = 0;
+        for u in urls {
+            // The attribute's place in the source, for the error's line and column.
+            let at = h[from..].find(u.as_str()).map_or(from, |i| from + i);
+            from = at;
+            let new = self.rewrite_url(&u, offset + at);
+            rewritten.insert(u, new);
+        }
+        crate::render::html::rewrite_urls(h, |u| rewritten.get(u).filter(|n| n.as_str() != u).cloned())
     }
 
     /// Group the events into the newsletter blocks and write the final HTML.
@@ -438,9 +512,11 @@ impl<'a, 'c> Renderer<'a, 'c> {
         for child in root {
             push_child(&mut html, child);
         }
-        if self.comments_sections == 0 {
-            if let Some(extra) = self.cx.extra_comments {
-                html.push_str(&self.comments_section(None, None, None, extra));
+        // Late comments whose source has no section in the body get their own.
+        for (i, group) in self.cx.extra_comments.unwrap_or_default().iter().enumerate() {
+            if !self.claimed[i] {
+                self.claimed[i] = true;
+                html.push_str(&self.comments_section(group.source.as_deref(), None, None, &group.html));
             }
         }
         self.push_footnotes(&mut html);
@@ -508,8 +584,8 @@ impl<'a, 'c> Renderer<'a, 'c> {
             }
             "comments" => {
                 let inner = children_html(children);
-                let extra = if self.comments_sections == 0 { self.cx.extra_comments.unwrap_or("") } else { "" };
                 let source = block.attrs.get("source").map(String::as_str);
+                let extra = self.claim_late_comments(source);
                 let url = block.attrs.get("url").map(String::as_str);
                 let title = block.attrs.get("title").map(String::as_str);
                 self.comments_section(source, url, title, &format!("{inner}{extra}"))
@@ -555,6 +631,20 @@ impl<'a, 'c> Renderer<'a, 'c> {
                 )
             }
             other => format!("<div class=\"{}\">{}</div>", escape(other), children_html(children)),
+        }
+    }
+
+    /// The late comments of `source` (compared without case), if no earlier
+    /// section of the body took them.
+    fn claim_late_comments(&mut self, source: Option<&str>) -> String {
+        let key = |s: Option<&str>| s.map(|s| s.trim().to_lowercase());
+        let groups = self.cx.extra_comments.unwrap_or_default();
+        match groups.iter().enumerate().find(|(i, g)| !self.claimed[*i] && key(g.source.as_deref()) == key(source)) {
+            Some((i, g)) => {
+                self.claimed[i] = true;
+                g.html.clone()
+            }
+            None => String::new(),
         }
     }
 

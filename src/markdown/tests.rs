@@ -12,14 +12,21 @@ fn strings(key: &str) -> String {
     }
 }
 
-fn resolve(path: &str) -> Result<String, String> {
+fn resolve(url: &str) -> Result<Resolved, String> {
+    let Some(path) = url.strip_prefix("@/") else { return Ok(Resolved { url: url.into(), verify: None }) };
+    let (path, anchor) = path.split_once('#').map_or((path, String::new()), |(p, a)| (p, format!("#{a}")));
     match path {
-        "posts/a.md" => Ok("/posts/a/".into()),
+        "posts/a.md" => Ok(Resolved { url: format!("/posts/a/{anchor}"), verify: None }),
         other => Err(format!("no content at `@/{other}`")),
     }
 }
 
 fn render_with(body: &str, extra: Option<&str>) -> Rendered {
+    let late = extra.map(|html| vec![LateComments { source: None, html: html.into() }]);
+    render_late(body, late.as_deref())
+}
+
+fn render_late(body: &str, extra: Option<&[LateComments]>) -> Rendered {
     let cx = Context { lang: "zh", original_lang: "en", strings: &strings, resolve: &resolve, autospace: false, extra_comments: extra };
     render(body, &cx)
 }
@@ -110,6 +117,17 @@ fn extra_comments_are_appended_or_create_a_section() {
 }
 
 #[test]
+fn late_comments_join_the_section_of_their_source_or_get_their_own() {
+    let late = |source: Option<&str>, html: &str| LateComments { source: source.map(String::from), html: html.into() };
+    let groups =
+        [late(Some("slashdot"), "<article>S</article>\n"), late(Some("Email"), "<article>E</article>\n"), late(None, "<article>N</article>\n")];
+    let out = render_late("::: comments {source=Slashdot}\n::: comment {author=a}\nx\n:::\n:::\n", Some(&groups)).html;
+    assert!(out.contains("<h2>Slashdot 网友评论</h2>\n<article class=\"comment\">"), "{out}");
+    assert!(out.contains("</article>\n<article>S</article>\n</section>\n<section class=\"comments\" id=\"comments-1\">\n<h2>Email 网友评论</h2>\n<article>E</article>\n</section>\n<section class=\"comments\" id=\"comments-2\">\n<h2>读者评论</h2>\n<article>N</article>\n</section>\n"), "{out}");
+    assert_eq!(out.matches("<article>S</article>").count(), 1);
+}
+
+#[test]
 fn postscript_and_note() {
     let out = html("::: postscript\n笔者曾经预测。\n:::\n\n::: note {title=编者按}\n注意\n:::\n");
     insta::assert_snapshot!(out);
@@ -133,8 +151,8 @@ fn footnotes_are_collected_at_the_end() {
 fn content_links_resolve_and_unknown_ones_fail() {
     let r = render_with("see [a](@/posts/a.md#part) and\n[b](@/posts/missing.md)\n", None);
     assert!(r.html.contains("href=\"/posts/a/#part\""));
-    assert_eq!(r.anchor_links, vec![AnchorLink { line: 1, col: 5, target: "posts/a.md".into(), anchor: "part".into() }]);
-    assert_eq!(r.errors, vec![(2, 1, "no content at `@/posts/missing.md`".into())]);
+    assert_eq!(r.anchor_links, vec![AnchorLink { line: 1, col: 9, target: "posts/a.md".into(), anchor: "part".into() }]);
+    assert_eq!(r.errors, vec![(2, 5, "no content at `@/posts/missing.md`".into())]);
 }
 
 #[test]
@@ -177,4 +195,13 @@ fn untrusted_markdown_is_sanitized() {
 fn footnotes_and_headings_do_not_make_the_summary() {
     let r = render_with("[^1]: A note first.\n\n## Heading\n\nReal text[^1].\n", None);
     assert_eq!(r.summary, "Real text.");
+}
+
+#[test]
+fn heading_text_is_counted_once() {
+    let r = render_with("## 后记 and `code`\n\n正文 words.\n", None);
+    assert_eq!(r.text.matches("后记").count(), 1, "{:?}", r.text);
+    assert_eq!(r.text.matches("code").count(), 1, "{:?}", r.text);
+    assert_eq!((r.words.cjk, r.words.latin), (4, 3));
+    assert_eq!(r.headings[0].text, "后记 and code");
 }

@@ -240,7 +240,7 @@ fn json_feed(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
             if let Some(u) = p.updated {
                 v["date_modified"] = json!(rfc3339(&u.max(it.published)));
             }
-            if let Some(img) = p.cover.as_ref().map(|c| cover_url(&c.image, &e.permalink)) {
+            if let Some(img) = e.cover_url.as_ref().map(|c| cover_url(c, &e.permalink)) {
                 v["image"] = json!(img);
             }
             if let Some(url) = p.source.as_ref().and_then(|s| s.url.as_ref()) {

@@ -270,21 +270,24 @@ pub(crate) fn theme_files(site: &Site, theme: &Theme, output: &mut Output, error
 }
 
 /// Every page rendered with a template, in order: indexes, tags and archive
-/// of each language, the 404 page, then every post and page. A post naming a
+/// of each language, the 404 page of each language (`404.html`,
+/// `en/404.html`), then every post and page. A post naming a
 /// template the theme lacks is an error.
 pub(crate) fn jobs(site: &Site, theme: &Theme, engine: &Engine) -> Result<Vec<Job>, Vec<Error>> {
     let mut jobs = Vec::new();
     for lang in &site.config.languages {
         page_jobs(site, lang, &mut jobs);
     }
-    jobs.push(Job {
-        path: "404.html".into(),
-        template: "404.html".into(),
-        alternates: Vec::new(),
-        lang: site.config.default_language.clone(),
-        vars: Vars::NotFound,
-        source: None,
-    });
+    for lang in &site.config.languages {
+        jobs.push(Job {
+            path: format!("{}404.html", site.config.lang_prefix(lang)),
+            template: "404.html".into(),
+            alternates: Vec::new(),
+            lang: lang.clone(),
+            vars: Vars::NotFound,
+            source: None,
+        });
+    }
     // Every post naming a template the theme lacks is reported, not just the first.
     let mut missing_templates = Vec::new();
     for (i, e) in site.entries.iter().enumerate() {

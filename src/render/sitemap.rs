@@ -30,7 +30,7 @@ pub fn render(site: &Site, output: &mut Output) {
     s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
     let url = |folder: &str| format!("{}{}", config.base_url, folder.split('/').map(encode_segment).collect::<Vec<_>>().join("/"));
     for path in output.files.keys() {
-        if !path.ends_with(".html") || path == "404.html" || path.ends_with("/email.html") {
+        if !path.ends_with(".html") || path == "404.html" || path.ends_with("/404.html") || path.ends_with("/email.html") {
             continue;
         }
         let folder = path.strip_suffix("index.html").unwrap_or(path);

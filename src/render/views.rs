@@ -3,7 +3,7 @@
 //! by every index, tag and archive page that lists it.
 
 use crate::reads::Read;
-use crate::site::{Site, Tag};
+use crate::site::{Entry, Site, Tag};
 use crate::slug;
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -62,14 +62,17 @@ impl<'s> Views<'s> {
     /// Everything about entry `i`, for its own page.
     pub fn full(&self, i: usize) -> Value {
         let site = self.site;
-        crate::reads::record(|| Read::Full(site.entries[i].post.content_path.clone()));
         let e = &site.entries[i];
+        crate::reads::record(|| Read::Full(e.post.content_path.clone()));
+        crate::reads::record(|| Read::Links(e.post.content_path.clone()));
         let p = &e.post;
         let mut v = self.card(i);
+        // What it shows of the posts it links to comes from their cards.
         let link = |j: usize| {
-            let t = &site.entries[j];
-            json!({"title": t.post.title, "url": t.url, "permalink": t.permalink, "lang": t.post.lang, "date": t.post.date.map(|d| d.to_rfc3339())})
+            let c = self.card(j);
+            json!({"title": c["title"], "url": c["url"], "permalink": c["permalink"], "lang": c["lang"], "date": c["date"], "issue": c["issue"]})
         };
+        let Linked { translations, related, newer, older } = linked(site, i);
         let extra = json!({
             // Every tag here; cards carry only the first few.
             "tags": tag_values(site, p, p.tags.len()),
@@ -79,8 +82,8 @@ impl<'s> Views<'s> {
             "source": p.source,
             "original_url": p.original_url,
             "references": p.references,
-            "related": e.related.iter().map(|&j| link(j)).collect::<Vec<_>>(),
-            "translations": e.translations.iter().map(|&j| link(j)).collect::<Vec<_>>(),
+            "related": related.iter().map(|&j| link(j)).collect::<Vec<_>>(),
+            "translations": translations.iter().map(|&j| link(j)).collect::<Vec<_>>(),
             "headings": e.rendered.headings,
             "extra": p.extra,
             "has_bilingual": e.rendered.html.contains("<div class=\"bilingual"),
@@ -89,6 +92,9 @@ impl<'s> Views<'s> {
                 let o = &site.entries[j];
                 json!({"url": o.url, "lang": o.post.lang, "title": o.post.title, "paragraphs": d.paragraphs, "total": d.total, "title_changed": d.title})
             }),
+            // The next newer and older post of the same language, for previous/next links.
+            "newer": newer.map(link),
+            "older": older.map(link),
         });
         if let (Value::Object(a), Value::Object(b)) = (&mut v, extra) {
             a.extend(b);
@@ -165,6 +171,38 @@ fn tag_values(site: &Site, p: &crate::post::Post, n: usize) -> Vec<Value> {
         .collect()
 }
 
+/// The other entries the full view of an entry links to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Linked<'s> {
+    pub translations: &'s [usize],
+    pub related: &'s [usize],
+    pub newer: Option<usize>,
+    pub older: Option<usize>,
+}
+
+/// What [`Views::full`] of entry `i` links to: its translations, the posts it
+/// lists as related, and its newer and older neighbour.
+pub(crate) fn linked(site: &Site, i: usize) -> Linked<'_> {
+    let e = &site.entries[i];
+    let (newer, older) = neighbours(site, i);
+    Linked { translations: &e.translations, related: &e.related, newer, older }
+}
+
+/// The posts before and after post `i` among the posts of its language:
+/// (newer, older). Pages have none.
+pub(crate) fn neighbours(site: &Site, i: usize) -> (Option<usize>, Option<usize>) {
+    let e = &site.entries[i];
+    if e.post.kind != crate::post::Kind::Post {
+        return (None, None);
+    }
+    // The list holds entry indexes in entry order (newest first), so it is sorted by index.
+    let list = site.posts_by_lang.get(&e.post.lang).map(Vec::as_slice).unwrap_or_default();
+    match list.binary_search(&i) {
+        Ok(p) => (p.checked_sub(1).map(|q| list[q]), list.get(p + 1).copied()),
+        Err(_) => (None, None),
+    }
+}
+
 /// The card of entry `i`.
 pub(crate) fn card(site: &Site, i: usize) -> Value {
     let e = &site.entries[i];
@@ -190,7 +228,7 @@ pub(crate) fn card(site: &Site, i: usize) -> Value {
         "tags": tags,
         "tags_more": p.tags.len().saturating_sub(CARD_TAGS),
         "summary": summary,
-        "cover": p.cover,
+        "cover": cover(e),
         "draft": p.draft,
         "words": e.rendered.words.total(),
         "reading_time": e.rendered.words.reading_minutes(),
@@ -263,4 +301,13 @@ pub fn og_locale(code: &str) -> String {
         other if other.contains('-') => other.replace('-', "_"),
         other => other.to_string(),
     }
+}
+
+/// `cover` with its image's URL resolved like a body link (`images/x.png` → `/letter/images/x.png`).
+fn cover(e: &Entry) -> serde_json::Value {
+    let mut v = json!(e.post.cover);
+    if let (Some(url), Some(map)) = (&e.cover_url, v.as_object_mut()) {
+        map.insert("image".into(), json!(url));
+    }
+    v
 }

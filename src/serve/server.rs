@@ -97,10 +97,20 @@ async fn site(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Re
             }
             r
         }
-        Resolved::NotFound if snap.output.files.contains_key("404.html") => file(StatusCode::NOT_FOUND, "404.html", &snap),
-        Resolved::NotFound => respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 Not Found\n"),
+        Resolved::NotFound => match not_found_page(&snap, uri.path()) {
+            Some(key) => file(StatusCode::NOT_FOUND, &key, &snap),
+            None => respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 Not Found\n"),
+        },
         Resolved::BadRequest => respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", "400 Bad Request\n"),
     }
+}
+
+/// The 404 page for a missing `path`: that of the language whose folder the
+/// path is in (`/en/…` → `en/404.html`), else the site's `404.html`.
+fn not_found_page(snap: &Snapshot, path: &str) -> Option<String> {
+    let rest = path.strip_prefix(snap.base_path.as_str()).unwrap_or(path).trim_start_matches('/');
+    let folder = rest.split('/').next().filter(|s| !s.is_empty() && rest.len() > s.len()).map(|s| format!("{s}/404.html"));
+    folder.into_iter().chain(["404.html".to_string()]).find(|k| snap.output.files.contains_key(k))
 }
 
 fn file(status: StatusCode, key: &str, snap: &Snapshot) -> Response {
