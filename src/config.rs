@@ -105,7 +105,22 @@ struct RawConfig {
     #[serde(default)]
     autospace: bool,
     #[serde(default)]
+    untranslated: Untranslated,
+    #[serde(default)]
+    tags: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
     extra: BTreeMap<String, yaml::Value>,
+}
+
+/// What the lists of a language show of posts that have no version in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Untranslated {
+    /// Nothing: each language lists its own posts only.
+    #[default]
+    Hide,
+    /// The original, marked as being in its own language, linking to it.
+    List,
 }
 
 fn default_theme() -> String {
@@ -337,6 +352,9 @@ pub struct Config {
     pub search: bool,
     pub email: EmailConfig,
     pub autospace: bool,
+    pub untranslated: Untranslated,
+    /// Tag translations: a tag of the default language → its name per other language.
+    pub tags: BTreeMap<String, BTreeMap<String, String>>,
     pub extra: BTreeMap<String, yaml::Value>,
     /// The text of config.yaml, for errors found later (a missing theme) to quote.
     #[serde(skip)]
@@ -421,6 +439,20 @@ impl Config {
             }
         };
         let base_url = if base_url.ends_with('/') { base_url } else { format!("{base_url}/") };
+        for names in raw.tags.values() {
+            for (l, name) in names {
+                if !languages.contains(l) {
+                    let hint = crate::error::did_you_mean(l, languages.iter().map(String::as_str));
+                    errors.push(at_value(
+                        "tags",
+                        Some(l),
+                        format!("tag translation into `{l}`, which is not one of the site's languages ({}){hint}", languages.join(", ")),
+                    ));
+                } else if crate::slug::tag_slug(name).is_empty() {
+                    errors.push(at_value("tags", Some(name), format!("tag translation `{name}` has no letters or digits")));
+                }
+            }
+        }
         if raw.paginate == 0 {
             errors.push(at("paginate", "paginate must be at least 1".into()));
         }
@@ -456,6 +488,8 @@ impl Config {
             search: raw.search,
             email,
             autospace: raw.autospace,
+            untranslated: raw.untranslated,
+            tags: raw.tags,
             extra: raw.extra,
             source: text.to_string(),
         })
@@ -472,6 +506,22 @@ impl Config {
     /// URL path prefix of a language: `` for the default, `en/` for others.
     pub fn lang_prefix(&self, lang: &str) -> String {
         if lang == self.default_language { String::new() } else { format!("{lang}/") }
+    }
+
+    /// The names of one linked tag in every language of the site: the
+    /// translations config.yaml gives (`tags: {AI安全: {en: AI safety}}`),
+    /// and the tag `key` itself in the other languages.
+    pub fn tag_group<'a>(&'a self, key: &'a str, names: &'a BTreeMap<String, String>) -> BTreeMap<&'a str, &'a str> {
+        self.languages.iter().map(|l| (l.as_str(), names.get(l).map_or(key, String::as_str))).collect()
+    }
+
+    /// The name in `to` of the tag `tag` of language `from`, if config.yaml translates it.
+    pub fn tag_name(&self, tag: &str, from: &str, to: &str) -> Option<String> {
+        let wanted = crate::slug::tag_slug(tag);
+        self.tags.iter().map(|(k, names)| self.tag_group(k, names)).find_map(|group| {
+            let here = group.get(from)?;
+            (crate::slug::tag_slug(here) == wanted).then(|| group.get(to).map(|n| n.to_string()))?
+        })
     }
 
     /// Whether `lang` is one of the site's languages.

@@ -683,6 +683,17 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
     Ok(())
 }
 
+/// Replace the text of an existing file whole: written beside it, then renamed
+/// over it, so that it is never left half written (`gen new --translate --refresh`).
+pub fn replace(path: &Path, text: &str) -> io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    fs::write(&tmp, text)?;
+    fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
 /// Write several new files, all or none: if any of them exists, nothing is
 /// written and the error (kind `AlreadyExists`) names that path (`gen init`).
 pub fn create_all_new(files: &[(PathBuf, String)]) -> io::Result<()> {

@@ -80,8 +80,23 @@ pub struct FrontMatter {
     #[serde(default)]
     pub draft: bool,
     pub template: Option<String>,
+    /// What a translation records of its original (written by `gen new --translate`).
+    pub translated_from: Option<TranslatedFrom>,
     #[serde(default)]
     pub extra: BTreeMap<String, yaml::Value>,
+}
+
+/// `translated_from: {lang, title, paragraphs}`: the language of the original
+/// and a short hash of its title and of each of its paragraphs when the
+/// translation was made (see [`crate::translation`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranslatedFrom {
+    /// Default: the site's default language.
+    pub lang: Option<String>,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub paragraphs: Vec<String>,
 }
 
 /// `cover: {image, alt, credit}`.

@@ -241,7 +241,8 @@ impl<'a> Now<'a> {
         match read {
             Read::Base(lang) => hash_of(&self.views.shared(lang)),
             Read::Card(p) => entry(p).map_or(GONE, |i| self.fps[i].card),
-            Read::Full(p) => entry(p).map_or(GONE, |i| hash_of(&(self.fps[i].post, self.fps[i].rendered))),
+            // A translation's page also shows whether its original changed since.
+            Read::Full(p) => entry(p).map_or(GONE, |i| hash_of(&(self.fps[i].post, self.fps[i].rendered, site.entries[i].stale))),
             Read::Links(p) => entry(p).map_or(GONE, |i| {
                 let linked = views::linked(site, i);
                 let paths = |list: &[usize]| list.iter().map(|&j| self.fps[j].path).collect::<Vec<_>>();

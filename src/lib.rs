@@ -27,4 +27,5 @@ pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod theme;
+pub mod translation;
 pub mod yaml;

@@ -67,22 +67,39 @@ enum Command {
     Check {
         #[arg(long)]
         drafts: bool,
+        /// Also fail on translations whose original changed after they were made.
+        #[arg(long)]
+        translations: bool,
     },
     /// Start a new site: config.yaml and one bilingual sample post (the theme is built in).
     Init {
         /// Folder of the new site (created if missing); default: --root, else the current folder.
         dir: Option<PathBuf>,
     },
-    /// Write a new post, content/posts/DATE-SLUG.md, with its front matter filled in.
+    /// Write a new post, content/posts/DATE-SLUG.md, with its front matter filled in;
+    /// or, with --translate, a translation of a post to fill in.
     New {
         /// The post's title.
-        title: String,
-        /// Language of the post (default: the site's default language).
+        #[arg(required_unless_present = "translate")]
+        title: Option<String>,
+        /// Language of the post (default: the site's default language; with --translate, the other language).
         #[arg(long)]
         lang: Option<String>,
         /// Issue number (default: the next one in that language).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "translate")]
         issue: Option<u32>,
+        /// Write the translation of this post (`posts/NAME.md`) as `posts/NAME.LANG.md`.
+        #[arg(long, value_name = "POST", conflicts_with = "title")]
+        translate: Option<String>,
+        /// With --translate: the translation exists and is up to date; record the original as it is now.
+        #[arg(long, requires = "translate")]
+        refresh: bool,
+    },
+    /// Show every post in every language: original, translated, stale or missing.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Build into memory, serve it, rebuild on change and reload the browser (drafts shown).
     Serve {
@@ -104,9 +121,12 @@ fn main() {
         Command::Build { drafts, base_url, output, force } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url, force }),
         Command::Email { slugs, lang, all, out } => cmd::email::run(&cmd::email::Args { root: cli.root, slugs, lang, all, out }),
         Command::Send { slug, to, lang } => cmd::send::run(&cmd::send::Args { root: cli.root, slug, to, lang }),
-        Command::Check { drafts } => cmd::check::run(&cli.root, drafts),
+        Command::Check { drafts, translations } => cmd::check::run(&cli.root, drafts, translations),
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(cli.root)),
-        Command::New { title, lang, issue } => cmd::new::run(&cmd::new::Args { root: cli.root, title, lang, issue }),
+        Command::New { title, lang, issue, translate, refresh } => {
+            cmd::new::run(&cmd::new::Args { root: cli.root, title: title.unwrap_or_default(), lang, issue, translate, refresh })
+        }
+        Command::Status { json } => cmd::status::run(&cli.root, json),
         Command::Serve { port, bind, open } => cmd::serve::run(&cmd::serve::Args { root: cli.root, port, bind, open }),
     };
     std::process::exit(code);

@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::frontmatter::{self, Cover, Credit, FrontMatter, Reference, Source};
+use crate::frontmatter::{self, Cover, Credit, FrontMatter, Reference, Source, TranslatedFrom};
 use crate::{date, slug, yaml};
 use chrono::{DateTime, FixedOffset};
 use std::collections::BTreeMap;
@@ -47,6 +47,8 @@ pub struct Post {
     pub related: Vec<String>,
     pub draft: bool,
     pub template: Option<String>,
+    /// What this translation recorded of its original.
+    pub translated_from: Option<TranslatedFrom>,
     pub extra: BTreeMap<String, yaml::Value>,
     pub body: String,
     /// 1-based line of the file where the body starts.
@@ -67,7 +69,9 @@ impl Post {
         let split = frontmatter::split(&text).map_err(|e| vec![err(e.line, e.col, e.message)])?;
         let fm: FrontMatter = frontmatter::parse(&split).map_err(|e| vec![err(e.line, e.col, e.message)])?;
         let mut key_lines = BTreeMap::new();
-        for key in ["title", "date", "updated", "slug", "lang", "issue", "tags", "related", "template", "cover", "original_url", "source"] {
+        for key in
+            ["title", "date", "updated", "slug", "lang", "issue", "tags", "related", "template", "cover", "original_url", "source", "translated_from"]
+        {
             if let Some(l) = yaml::key_line(split.yaml, key) {
                 key_lines.insert(key.to_string(), split.yaml_line + l - 1);
             }
@@ -181,6 +185,7 @@ impl Post {
             related: fm.related,
             draft: fm.draft,
             template: fm.template,
+            translated_from: fm.translated_from,
             extra: fm.extra,
             body,
             body_line,

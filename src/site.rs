@@ -12,6 +12,7 @@ use crate::reference::{self, How, Reference};
 use crate::render::html;
 use crate::slug;
 use crate::theme::Theme;
+use crate::translation::{self, Drift};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -35,6 +36,9 @@ pub struct Entry {
     pub translations: Vec<usize>,
     /// Resolved `related` entries.
     pub related: Vec<usize>,
+    /// A translation whose original changed after it was made: the original's
+    /// entry and how much changed (see [`crate::translation`]).
+    pub stale: Option<(usize, Drift)>,
     /// The URL of `cover.image`, resolved like a link of the body.
     pub cover_url: Option<String>,
     /// The output file `cover.image` must name, when it named no content file.
@@ -65,10 +69,16 @@ pub struct Site {
     pub entries: Vec<Entry>,
     /// Posts (not pages) per language, newest first.
     pub posts_by_lang: BTreeMap<String, Vec<usize>>,
+    /// What the indexes, archive and feeds of each language list, newest
+    /// first: its posts and, with `untranslated: list`, the originals of posts
+    /// that have no version in it. The same as `posts_by_lang` by default.
+    pub listed_by_lang: BTreeMap<String, Vec<usize>>,
     /// Pages per language, by slug.
     pub pages_by_lang: BTreeMap<String, Vec<usize>>,
     /// Tags per language, sorted by slug.
     pub tags: BTreeMap<String, Vec<Tag>>,
+    /// Tags config.yaml translates: (language, slug) → the slug of the same tag per language.
+    pub linked_tags: HashMap<(String, String), BTreeMap<String, String>>,
     /// Content paths of the drafts left out of this build (links to them say so).
     pub drafts: BTreeSet<String>,
 }
@@ -128,6 +138,12 @@ impl Site {
         cache: &mut RenderCache,
     ) -> Result<Site, Vec<Error>> {
         let mut errors = Vec::new();
+        // Every version of every post, drafts included: a translation of a draft is still a translation.
+        let mut all_versions: HashMap<String, Vec<String>> = HashMap::new();
+        for p in &posts {
+            all_versions.entry(p.key.clone()).or_default().push(p.lang.clone());
+        }
+        let all_tags: HashSet<String> = posts.iter().flat_map(|p| p.tags.iter().map(|t| slug::tag_slug(t))).collect();
         let drafts: BTreeSet<String> = posts.iter().filter(|p| p.draft && !options.drafts).map(|p| p.content_path.clone()).collect();
         let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
         // Newest first; ties broken by path so the order never depends on the file system.
@@ -149,6 +165,7 @@ impl Site {
                     rendered: Arc::default(),
                     translations: Vec::new(),
                     related: Vec::new(),
+                    stale: None,
                     cover_url: None,
                     cover_verify: None,
                 }
@@ -192,6 +209,11 @@ impl Site {
             for &i in group {
                 entries[i].translations = group.iter().copied().filter(|&j| j != i).collect();
             }
+        }
+        translation_errors(&entries, &all_versions, &config, &mut errors);
+        tag_translation_errors(&config, &all_tags, &mut errors);
+        for i in 0..entries.len() {
+            entries[i].stale = staleness(&entries, i, &config);
         }
 
         // Related posts, by slug: the same language first, then any.
@@ -322,10 +344,28 @@ impl Site {
             pages.sort_by(|a, b| entries[*a].post.slug.cmp(&entries[*b].post.slug));
         }
         let tags = group_tags(&entries, &posts_by_lang);
+        let listed_by_lang = listed(&entries, &posts_by_lang, &config);
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Site { config, entries, posts_by_lang, pages_by_lang, tags, drafts })
+        let linked_tags = link_tags(&config);
+        Ok(Site { config, entries, posts_by_lang, listed_by_lang, pages_by_lang, tags, drafts, linked_tags })
+    }
+
+    /// The tag page of `slug` in `lang` and its versions in the other
+    /// languages that have one: the tag of the same name, or the one
+    /// config.yaml gives as its translation. (language, output folder), in
+    /// the site's language order.
+    pub fn tag_alternates(&self, lang: &str, slug: &str) -> Vec<(String, String)> {
+        let group = self.linked_tags.get(&(lang.to_string(), slug.to_string()));
+        self.config
+            .languages
+            .iter()
+            .filter_map(|l| {
+                let s = group.and_then(|g| g.get(l)).map_or(slug, String::as_str);
+                self.has_tag(l, s).then(|| (l.clone(), format!("{}tags/{s}/", self.config.lang_prefix(l))))
+            })
+            .collect()
     }
 
     /// The local references that named no content file and name no file of
@@ -426,6 +466,9 @@ impl Site {
         );
         entry.rendered = rendered;
         self.entries[i] = entry;
+        for j in self.entries[i].translations.clone() {
+            self.entries[j].stale = staleness(&self.entries, j, &self.config);
+        }
         true
     }
 
@@ -557,6 +600,75 @@ fn body_errors<'r>(e: &Entry, r: &Rendered, resolver: &Resolver<'_>, rendered: i
     }
 }
 
+/// The original entry `i` says it translates (its `translated_from.lang`, by
+/// default the site's default language), if the site has that version.
+pub fn original_of(entries: &[Entry], i: usize, config: &Config) -> Option<usize> {
+    let e = &entries[i];
+    let tf = e.post.translated_from.as_ref()?;
+    let lang = tf.lang.as_deref().unwrap_or(&config.default_language);
+    e.translations.iter().copied().find(|&j| entries[j].post.lang == lang)
+}
+
+/// Whether translation `i` is stale: its original changed after it was made.
+fn staleness(entries: &[Entry], i: usize, config: &Config) -> Option<(usize, Drift)> {
+    let j = original_of(entries, i, config)?;
+    let tf = entries[i].post.translated_from.as_ref()?;
+    translation::drift(tf, &entries[j].post).map(|d| (j, d))
+}
+
+/// `translated_from` on a file that translates nothing: no version of the
+/// post in the language it names, or the file's own language.
+fn translation_errors(entries: &[Entry], versions: &HashMap<String, Vec<String>>, config: &Config, errors: &mut Vec<Error>) {
+    for e in entries {
+        let Some(tf) = &e.post.translated_from else { continue };
+        let lang = tf.lang.as_deref().unwrap_or(&config.default_language);
+        let others: Vec<&str> = versions.get(&e.post.key).into_iter().flatten().map(String::as_str).filter(|l| *l != e.post.lang).collect();
+        let name = e.post.key.rsplit('/').next().unwrap_or(&e.post.key);
+        let message = if lang == e.post.lang {
+            format!("`translated_from` names this file's own language `{lang}`; it records the original a translation was made from")
+        } else if !config.has_language(lang) {
+            let hint = crate::error::did_you_mean(lang, config.languages.iter().map(String::as_str));
+            format!("`translated_from`: `{lang}` is not one of the site's languages ({}){hint}", config.languages.join(", "))
+        } else if others.contains(&lang) {
+            continue;
+        } else {
+            let file = |l: &str| {
+                let dir = e.post.content_path.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
+                if l == config.default_language { format!("content/{dir}{name}.md") } else { format!("content/{dir}{name}.{l}.md") }
+            };
+            match others.as_slice() {
+                [] => format!(
+                    "`translated_from`, but this file is not a translation: there is no {} ({lang} version of `{name}`); remove `translated_from`, or name the original's language",
+                    file(lang)
+                ),
+                found => format!(
+                    "`translated_from` names `{lang}`, but the original is {} (`lang: {}`)",
+                    found.iter().map(|l| file(l)).collect::<Vec<_>>().join(" or "),
+                    found[0]
+                ),
+            }
+        };
+        let needle = if tf.lang.is_some() { lang } else { "translated_from" };
+        errors.push(key_error_or_line(e, "translated_from", needle, message));
+    }
+}
+
+/// Like [`key_error`], with the caret under `needle` on the key's line or the lines of its block.
+fn key_error_or_line(e: &Entry, key: &str, needle: &str, message: String) -> Error {
+    let line = e.post.line_of(key);
+    let text = body_text(e);
+    let lines: Vec<&str> = text.lines().collect();
+    let block = (line..=lines.len()).take_while(|&n| n == line || lines[n - 1].starts_with([' ', '\t']));
+    for n in block {
+        let l = lines[n - 1];
+        let from = if n == line { l.find(':').map_or(0, |c| c + 1) } else { 0 };
+        if let Some(k) = l[from..].find(needle) {
+            return Error::new(&e.post.path, n, l[..from + k].chars().count() + 1, message).with_source(&text);
+        }
+    }
+    Error::new(&e.post.path, line, 1, message).with_source(&text)
+}
+
 /// The language originals are in, for a post in `lang`: the first other site language.
 pub fn original_lang<'a>(config: &'a Config, lang: &str) -> &'a str {
     config.languages.iter().find(|l| *l != lang).unwrap_or(&config.default_language)
@@ -644,6 +756,53 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
             } else {
                 issues.insert((&e.post.lang, n), i);
             }
+        }
+    }
+}
+
+/// What each language's lists show (see [`Site::listed_by_lang`]). A post
+/// without a version in a language is listed there once, by its version in
+/// the first of the site's languages that has one.
+fn listed(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>, config: &Config) -> BTreeMap<String, Vec<usize>> {
+    if config.untranslated == crate::config::Untranslated::Hide {
+        return posts_by_lang.clone();
+    }
+    let rank = |i: usize| config.languages.iter().position(|l| *l == entries[i].post.lang).unwrap_or(usize::MAX);
+    let mut out = BTreeMap::new();
+    for lang in posts_by_lang.keys() {
+        let list: Vec<usize> = (0..entries.len())
+            .filter(|&i| {
+                let e = &entries[i];
+                e.post.kind == Kind::Post
+                    && (e.post.lang == *lang
+                        || (!e.translations.iter().any(|&j| entries[j].post.lang == *lang) && e.translations.iter().all(|&j| rank(j) > rank(i))))
+            })
+            .collect();
+        out.insert(lang.clone(), list);
+    }
+    out
+}
+
+/// The tag translations of config.yaml by (language, slug) of each name.
+fn link_tags(config: &Config) -> HashMap<(String, String), BTreeMap<String, String>> {
+    let mut out = HashMap::new();
+    for (key, names) in &config.tags {
+        let group: BTreeMap<String, String> = config.tag_group(key, names).into_iter().map(|(l, n)| (l.to_string(), slug::tag_slug(n))).collect();
+        for (l, s) in &group {
+            out.insert((l.clone(), s.clone()), group.clone());
+        }
+    }
+    out
+}
+
+/// A tag translation in config.yaml for a tag no post has.
+fn tag_translation_errors(config: &Config, used: &HashSet<String>, errors: &mut Vec<Error>) {
+    for key in config.tags.keys() {
+        if !used.contains(&slug::tag_slug(key)) {
+            let mut known: Vec<&str> = used.iter().map(String::as_str).collect();
+            known.sort_unstable();
+            let hint = crate::error::did_you_mean(&slug::tag_slug(key), known);
+            errors.push(config.error_at_value("tags", key, format!("`tags` translates `{key}`, but no post has that tag{hint}")));
         }
     }
 }

@@ -300,6 +300,58 @@ fn search_is_left_stale_until_finish() {
     assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
 }
 
+#[test]
+fn a_translation_notice_follows_edits_of_its_original() {
+    let mut site = Site::new(30);
+    let posts = site.posts();
+    let en = posts.iter().find(|p| p.ends_with(".en.md")).expect("a translation");
+    let original = format!("content/posts/{}", en.replace(".en.md", ".md"));
+    let translation = format!("content/posts/{en}");
+    // The translation records its original as it is now.
+    let args = gen_site::cmd::new::Args {
+        root: site.root().to_path_buf(),
+        translate: Some(original.clone()),
+        lang: Some("en".into()),
+        refresh: true,
+        ..Default::default()
+    };
+    gen_site::cmd::new::create(&args, chrono::Utc::now()).unwrap();
+    site.check("translated_from added", &[&translation]);
+    let notice = "<aside class=\"translation-notice\"";
+    let shows_notice =
+        |site: &Site| site.inc.output().files.iter().any(|(p, b)| p.starts_with("en/posts/") && String::from_utf8_lossy(b).contains(notice));
+    assert!(!shows_notice(&site));
+    // A body edit of the original (the short way): the translation's page now shows the notice.
+    let text = site.read(&original);
+    site.write(&original, &format!("{text}\n原文新增的一段。\n"));
+    let changes = site.check("original edited", &[&original]);
+    assert!(changes.written.iter().any(|p| p.starts_with("en/posts/")), "{:?}", changes.written);
+    assert!(shows_notice(&site));
+    // Back as it was: the notice goes.
+    site.write(&original, &text);
+    site.check("original restored", &[&original]);
+    assert!(!shows_notice(&site));
+
+    // Untranslated posts listed in the other language: a title edit of one reaches those lists too.
+    let config = site.read("config.yaml");
+    site.write("config.yaml", &format!("{config}\nuntranslated: list\n"));
+    site.check("untranslated listed", &["config.yaml"]);
+    let alone = posts
+        .iter()
+        .find(|p| !p.ends_with(".en.md") && !posts.contains(&p.replace(".md", ".en.md")))
+        .map(|p| format!("content/posts/{p}"))
+        .expect("a post without a translation");
+    let text = site.read(&alone).replacen("title: \"", "title: \"改过的标题：", 1);
+    site.write(&alone, &text);
+    let changes = site.check("untranslated title edit", &[&alone]);
+    assert!(changes.written.iter().any(|p| p.starts_with("en/") && !p.starts_with("en/posts/")), "{:?}", changes.written);
+    // Its summary (a body edit, the short way), likewise.
+    let text = site.read(&alone).replacen("\n---\n", "\n---\n摘要前加的一句。", 1);
+    site.write(&alone, &text);
+    let changes = site.check("untranslated summary edit", &[&alone]);
+    assert!(changes.written.iter().any(|p| p.starts_with("en/") && !p.starts_with("en/posts/")), "{:?}", changes.written);
+}
+
 /// SplitMix64, for edit sequences that repeat from their seed.
 struct Rng(u64);
 

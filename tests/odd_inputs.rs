@@ -336,3 +336,33 @@ fn a_non_utf8_template_is_an_error() {
     let errors = try_build(dir.path()).err().unwrap();
     assert_eq!(errors[0].to_string(), "themes/default/templates/post.html: error: template is not UTF-8 text");
 }
+
+#[test]
+fn translations_recorded_by_hand_in_odd_shapes() {
+    // The original, and its record written by hand: CRLF and BOM, hashes in
+    // capitals and one per line, the original re-wrapped since and in CRLF too.
+    let original = "---\r\ntitle: 原文\r\ndate: 2023-06-08\r\n---\r\n第一段，\r\n折行的。\r\n\r\n\r\n第二段。";
+    let rec = |text: &str| gen_site::translation::hash(text).to_ascii_uppercase();
+    let translation = format!(
+        "\u{feff}---\r\ntitle: Original\r\ndate: 2023-06-08\r\ntranslated_from:\r\n  title: \"{}\"\r\n  paragraphs:\r\n    - \"{}\"\r\n    - \"{}\"\r\n---\r\nText.",
+        rec("原文"),
+        rec("第一段，折行的。"),
+        rec("第二段。")
+    );
+    // With 10,000 paragraphs and a one-line record of 10,000 hashes, and an empty original.
+    let long: String = (0..10_000).map(|i| format!("段落 {i}。\n\n")).collect();
+    let long_original = format!("---\ntitle: 长文\ndate: 2023-06-09\n---\n{long}");
+    let hashes: Vec<String> = (0..10_000).map(|i| format!("\"{}\"", gen_site::translation::hash(&format!("段落 {i}。")))).collect();
+    let long_translation = format!("---\ntitle: Long\ndate: 2023-06-09\ntranslated_from: {{lang: zh, paragraphs: [{}]}}\n---\n", hashes.join(", "));
+    let dir = site(&[
+        ("content/posts/a.md", original.as_bytes()),
+        ("content/posts/a.en.md", translation.as_bytes()),
+        ("content/posts/long.md", long_original.as_bytes()),
+        ("content/posts/long.en.md", long_translation.as_bytes()),
+        ("content/posts/empty.md", "---\ntitle: 空\ndate: 2023-06-10\n---\n".as_bytes()),
+        ("content/posts/empty.en.md", b"---\ntitle: Empty\ndate: 2023-06-10\ntranslated_from: {paragraphs: []}\n---\n"),
+    ]);
+    let built = build_ok(dir.path());
+    assert!(gen_site::translation::stale(&built.site).is_empty(), "{:?}", gen_site::translation::stale(&built.site));
+    assert!(!page(&built, "en/posts/a/index.html").contains("translation-notice"));
+}

@@ -517,8 +517,13 @@ fn new_writes_a_post_with_front_matter() {
     let root = dir.path().to_path_buf();
     // 03:30 UTC is the evening before in the site's -05:00.
     let now = chrono::DateTime::parse_from_rfc3339("2024-06-02T03:30:00Z").unwrap().to_utc();
-    let args =
-        |title: &str, lang: Option<&str>, issue: Option<u32>| Args { root: root.clone(), title: title.into(), lang: lang.map(String::from), issue };
+    let args = |title: &str, lang: Option<&str>, issue: Option<u32>| Args {
+        root: root.clone(),
+        title: title.into(),
+        lang: lang.map(String::from),
+        issue,
+        ..Args::default()
+    };
 
     let p = create(&args("Scaling: what's next?", None, None), now).unwrap();
     assert_eq!(p, Path::new("content/posts/2024-06-01-scaling-what-s-next.md"));
@@ -543,6 +548,106 @@ fn new_writes_a_post_with_front_matter() {
     let built = build_at(&root);
     assert!(built.output.files.contains_key("posts/scaling-what-s-next/index.html"));
     assert!(built.output.files.contains_key("zh/posts/yu-xun-lian-de-mi-mi/index.html"));
+}
+
+#[test]
+fn translations_are_scaffolded_go_stale_and_are_refreshed() {
+    use gen_site::cmd::new::{Args, create};
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let root = dir.path().to_path_buf();
+    let now = chrono::DateTime::parse_from_rfc3339("2024-06-02T03:30:00Z").unwrap().to_utc();
+    let translate = |post: &str, lang: Option<&str>, refresh: bool| {
+        create(&Args { root: root.clone(), lang: lang.map(String::from), translate: Some(post.into()), refresh, ..Args::default() }, now)
+    };
+    // Into the other language by default; the front matter carried over, the original recorded.
+    let p = translate("posts/2024-02-01-second.md", None, false).unwrap();
+    assert_eq!(p, Path::new("content/posts/2024-02-01-second.zh.md"));
+    let scaffold = std::fs::read_to_string(root.join(&p)).unwrap();
+    assert!(scaffold.contains("\ntranslated_from:\n  lang: en\n  title: \""), "{scaffold}");
+    assert!(scaffold.contains("\ndate: "), "{scaffold}");
+    // Refusals: it exists now, a missing file, a language the site lacks, its own language.
+    let again = translate("content/posts/2024-02-01-second.md", Some("zh"), false).unwrap_err();
+    assert!(again.message.contains("--refresh"), "{}", again.message);
+    let missing = translate("posts/2024-02-01-secnd.md", Some("zh"), false).unwrap_err();
+    assert_eq!(missing.code, 2);
+    assert!(missing.message.contains("did you mean `posts/2024-02-01-second.md`"), "{}", missing.message);
+    assert_eq!(translate("posts/2024-02-01-second.md", Some("fr"), false).unwrap_err().code, 2);
+    assert_eq!(translate("posts/2024-02-01-second.md", Some("en"), false).unwrap_err().code, 2);
+
+    let notice = "<aside class=\"translation-notice\"";
+    let page = "zh/posts/second/index.html";
+    let built = build_at(&root);
+    assert!(!text(&built, page).contains(notice));
+    assert!(gen_site::translation::stale(&built.site).is_empty());
+    // The original changes: the translation is stale until it is refreshed.
+    let original = root.join("content/posts/2024-02-01-second.md");
+    let body = std::fs::read_to_string(&original).unwrap();
+    std::fs::write(&original, format!("{body}\nA new closing paragraph.\n")).unwrap();
+    let built = build_at(&root);
+    assert!(text(&built, page).contains(notice), "{}", text(&built, page));
+    let stale = gen_site::translation::stale(&built.site);
+    assert_eq!(stale.len(), 1);
+    assert!(stale[0].to_string().starts_with("content/posts/2024-02-01-second.zh.md:"), "{}", stale[0]);
+    assert!(stale[0].message.contains("1 of "), "{}", stale[0].message);
+    use gen_site::cmd::status::{State, status};
+    let table = status(&built.site);
+    let row = table.posts.iter().find(|r| r.post == "posts/2024-02-01-second").unwrap();
+    assert_eq!((row.versions["en"].state, row.versions["zh"].state), (State::Original, State::Stale));
+    let third = table.posts.iter().find(|r| r.post == "posts/2024-03-01-third").unwrap();
+    assert_eq!(third.versions["zh"].state, State::Missing);
+    translate("posts/2024-02-01-second.md", Some("zh"), true).unwrap();
+    let built = build_at(&root);
+    assert!(!text(&built, page).contains(notice));
+    // A translation without `translated_from` is never stale.
+    let first = root.join("content/posts/2024-01-10-first-issue.md");
+    std::fs::write(&first, std::fs::read_to_string(&first).unwrap() + "\nMore.\n").unwrap();
+    assert!(gen_site::translation::stale(&build_at(&root).site).is_empty());
+}
+
+#[test]
+fn untranslated_posts_are_listed_in_their_own_language_when_asked() {
+    let hidden = build_at(&fixture());
+    assert!(!text(&hidden, "zh/index.html").contains("/news/letter/posts/third/"));
+    let built = build_with_config(&fixture(), |c| format!("{c}untranslated: list\n"));
+    // Listed on the Chinese index, archive and feeds, marked English, linking to the original.
+    let index = text(&built, "zh/index.html");
+    assert!(index.contains("<article class=\"card\" lang=\"en\">"), "{index}");
+    assert!(index.contains("<a href=\"/news/letter/posts/third/\" hreflang=\"en\">"), "{index}");
+    assert!(index.contains("<span class=\"untranslated-badge\" lang=\"zh\">仅有English版</span>"), "{index}");
+    assert!(text(&built, "zh/archive/index.html").contains("<li lang=\"en\">"));
+    assert!(text(&built, "zh/atom.xml").contains("<entry xml:lang=\"en\">"));
+    assert!(text(&built, "zh/feed.json").contains("https://example.org/news/letter/posts/third/"));
+    // No page, alternate or sitemap entry for a translation that does not exist; the canonical stays.
+    assert!(!built.output.files.contains_key("zh/posts/third/index.html"));
+    let sitemap = text(&built, "sitemap.xml");
+    assert!(!sitemap.contains("zh/posts/third/"), "{sitemap}");
+    let page = text(&built, "posts/third/index.html");
+    assert!(page.contains("<link rel=\"canonical\" href=\"https://example.org/news/letter/posts/third/\">"), "{page}");
+    assert!(!page.contains("hreflang=\"zh\" href=\"https://example.org/news/letter/zh/posts/third/"), "{page}");
+    // Tag pages stay per language; the English lists are as before.
+    assert_eq!(text(&built, "zh/tags/index.html"), text(&hidden, "zh/tags/index.html"));
+    assert_eq!(text(&built, "index.html"), text(&hidden, "index.html"));
+}
+
+#[test]
+fn translated_tags_are_alternates_of_each_other() {
+    let built = build_with_config(&fixture(), |c| format!("{c}tags: {{Pre-training: {{zh: 预训练}}}}\n"));
+    let zh_slug = gen_site::slug::tag_slug("预训练");
+    let en = text(&built, "tags/pre-training/index.html");
+    let zh_url = format!("https://example.org/news/letter/zh/tags/{zh_slug}/");
+    assert!(en.contains(&format!("<link rel=\"alternate\" hreflang=\"zh\" href=\"{zh_url}\">")), "{en}");
+    let zh = text(&built, &format!("zh/tags/{zh_slug}/index.html"));
+    assert!(zh.contains("<link rel=\"alternate\" hreflang=\"en\" href=\"https://example.org/news/letter/tags/pre-training/\">"), "{zh}");
+    // The language switcher leads there too, and the sitemap says so.
+    assert!(zh.contains("<a href=\"/news/letter/tags/pre-training/\" hreflang=\"en\""), "{zh}");
+    let sitemap = text(&built, "sitemap.xml");
+    let entry = sitemap.split("<url>").find(|u| u.contains("<loc>https://example.org/news/letter/tags/pre-training/</loc>")).unwrap();
+    let encoded = format!("https://example.org/news/letter/zh/tags/{}/", gen_site::slug::encode_segment(&zh_slug));
+    assert!(entry.contains(&format!("hreflang=\"zh\" href=\"{encoded}\"")), "{entry}");
+    // Without the translation they are separate tags.
+    let plain = text(&build_at(&fixture()), "tags/pre-training/index.html");
+    assert!(!plain.contains("hreflang=\"zh\" href=\"https://example.org/news/letter/zh/tags/"), "{plain}");
 }
 
 // ---------------------------------------------------------------- listings
@@ -594,4 +699,50 @@ fn zero_paginate_archive_is_an_error() {
     sources.content.insert("posts/a.md".into(), b"---\ntitle: a\n---\nx\n".to_vec());
     let errors = build::build(&sources, &BuildOptions::default()).err().expect("an error");
     assert_eq!(errors[0].to_string().lines().next().unwrap(), "config.yaml:3:19: error: paginate_archive must be at least 1");
+}
+
+#[test]
+fn the_translation_commands_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(), dir.path());
+    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_gen")).args(args).arg("--root").arg(dir.path()).output().unwrap();
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    // Usage errors: exit 2, nothing written.
+    let out = run(&["new", "--translate", "posts/2024-02-01-secnd.md", "--lang", "zh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("did you mean `posts/2024-02-01-second.md`"), "{}", stderr(&out));
+    assert_eq!(run(&["new", "--translate", "posts/2024-02-01-second.md", "--lang", "de"]).status.code(), Some(2));
+    assert_eq!(run(&["new", "--refresh", "Title"]).status.code(), Some(2));
+    assert!(!dir.path().join("content/posts/2024-02-01-second.zh.md").exists());
+    // Scaffold, then the original changes: build warns, check --translations fails, status says stale.
+    let out = run(&["new", "--translate", "posts/2024-02-01-second.md"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Created content/posts/2024-02-01-second.zh.md\n");
+    assert!(run(&["check", "--translations"]).status.success());
+    let original = dir.path().join("content/posts/2024-02-01-second.md");
+    std::fs::write(&original, std::fs::read_to_string(&original).unwrap() + "\nOne more paragraph.\n").unwrap();
+    let out = run(&["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let warnings: Vec<String> = stderr(&out).lines().filter(|l| l.contains(": warning: ")).map(String::from).collect();
+    assert_eq!(warnings.len(), 1, "{}", stderr(&out));
+    assert!(warnings[0].starts_with("content/posts/2024-02-01-second.zh.md:"), "{}", warnings[0]);
+    assert!(warnings[0].contains("changed after this translation was made: 1 of "), "{}", warnings[0]);
+    assert_eq!(run(&["check", "--translations"]).status.code(), Some(1));
+    assert!(run(&["check"]).status.success());
+    let out = run(&["status", "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = json["posts"].as_array().unwrap().iter().find(|r| r["post"] == "posts/2024-02-01-second").unwrap();
+    assert_eq!((row["versions"]["en"]["state"].as_str(), row["versions"]["zh"]["state"].as_str()), (Some("original"), Some("stale")));
+    let table = String::from_utf8_lossy(&run(&["status"]).stdout).into_owned();
+    assert!(table.lines().any(|l| l.starts_with("2024-02-01-second ") && l.ends_with("STALE")), "{table}");
+    // Refreshed: fresh again.
+    assert!(run(&["new", "--translate", "posts/2024-02-01-second.md", "--refresh"]).status.success());
+    assert!(run(&["check", "--translations"]).status.success());
+    // A scaffold whose `@/…#anchor` now leads to the translated target, which names its headings
+    // differently: written, and the problem said at once.
+    let out = run(&["new", "--translate", "posts/2024-03-01-third.md"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).starts_with("warning: content/posts/2024-03-01-third.zh.md does not build as it is"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("has no anchor `#tables`"), "{}", stderr(&out));
 }

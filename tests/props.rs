@@ -1,6 +1,6 @@
 //! Property tests: the front matter splitter, the fenced-block scanner, the
-//! Markdown renderer, slugs, `Post::parse` and the comment sanitizer never
-//! panic, keep their line numbers straight, and never let script through.
+//! Markdown renderer, slugs, `Post::parse`, the comment sanitizer and the
+//! translation tools never panic, keep their line numbers straight, and never let script through.
 //!
 //! 1,024 cases per property by default; more with `PROPTEST_CASES=100000 cargo
 //! test --release --test props` (see docs/TESTING.md).
@@ -371,6 +371,31 @@ proptest! {
         let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
         let _ = date::parse(&d, tz);
         let _ = date::parse(&text, tz);
+    }
+
+    #[test]
+    fn translation_tools_never_panic_and_refresh_keeps_the_file(body in text(), text in prop_oneof![text(), post_text()]) {
+        use gen_site::translation;
+        for p in translation::paragraphs(&body) {
+            prop_assert!(!p.is_empty() && !p.contains("\n\n"), "{:?}", p);
+        }
+        let swapped = translation::swap_bilingual(&body, "zh", "en", "en");
+        // Blocks stay balanced.
+        prop_assert_eq!(blocks::scan(&body).is_ok(), blocks::scan(&swapped).is_ok(), "{:?} -> {:?}", body, swapped);
+        let config = site_config();
+        if let Ok(original) = Post::parse("posts/a.md", &text, &config) {
+            let record = translation::record(&original);
+            let _ = translation::scaffold(&original, "en", &config, &|_| None);
+            let refreshed = translation::refresh(&text, &record).expect("a post has front matter");
+            match Post::parse("posts/a.md", &refreshed, &config) {
+                Ok(again) => {
+                    prop_assert_eq!(again.translated_from.as_ref(), Some(&record));
+                    prop_assert_eq!(&again.body, &original.body);
+                    prop_assert_eq!(&again.title, &original.title);
+                }
+                Err(e) => prop_assert!(false, "{:?}\n-> {:?}\n{}", text, refreshed, e[0]),
+            }
+        }
     }
 }
 

@@ -71,6 +71,9 @@ pub fn run(args: &Args) -> i32 {
     for w in &built.output.warnings {
         eprintln!("{w}");
     }
+    for w in crate::translation::stale(&built.site) {
+        eprintln!("{}: warning: {}", w.location(), w.message);
+    }
     let per_lang: Vec<String> = built.site.posts_by_lang.iter().map(|(l, p)| format!("{l}: {}", p.len())).collect();
     println!(
         "Built {} pages ({} files; posts {}) in {:.2}s into {}",

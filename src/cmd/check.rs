@@ -1,5 +1,6 @@
 //! `gen check`: build in memory without writing, and report every broken
-//! internal link, anchor, `related` slug and missing image.
+//! internal link, anchor, `related` slug and missing image; with
+//! `--translations`, every translation whose original changed since.
 //!
 //! The build itself checks `@/` links and `related`; this adds a scan of the
 //! rendered output: every `href`/`src` inside the site must name a file of the
@@ -16,8 +17,9 @@ use crate::site::Site;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
-/// Run the check; returns the process exit code.
-pub fn run(root: &std::path::Path, drafts: bool) -> i32 {
+/// Run the check; returns the process exit code. With `translations`, a
+/// stale translation is an error; without, a warning.
+pub fn run(root: &std::path::Path, drafts: bool, translations: bool) -> i32 {
     let sources = match disk::load(root) {
         Ok(s) => s,
         Err(errors) => {
@@ -30,6 +32,14 @@ pub fn run(root: &std::path::Path, drafts: bool) -> i32 {
             // The same link found by both checks is reported once.
             let seen: BTreeSet<(std::path::PathBuf, usize, usize)> = errors.iter().map(|e| (e.path.clone(), e.line, e.col)).collect();
             errors.extend(broken_links(&built.site, &built.output).into_iter().filter(|e| !seen.contains(&(e.path.clone(), e.line, e.col))));
+            let stale = crate::translation::stale(&built.site);
+            if translations {
+                errors.extend(stale);
+            } else {
+                for w in stale {
+                    eprintln!("{}: warning: {}", w.location(), w.message);
+                }
+            }
             let errors = error::sorted(errors);
             if errors.is_empty() {
                 println!("No problems found in {} pages.", built.output.pages());

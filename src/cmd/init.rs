@@ -63,6 +63,8 @@ paginate: 10
 feeds: {{atom: true, rss: true, json: true, limit: 20}}
 search: true
 email: true                           # or {{enabled: true, unsubscribe_url: https://…}}
+untranslated: hide                    # `list`: show posts not yet translated in the other language's lists too
+tags: {{}}                              # tag translations, e.g. {{通讯: {{en: Newsletter}}}}
 extra: {{}}
 "#
     );

@@ -7,6 +7,7 @@ pub mod init;
 pub mod new;
 pub mod send;
 pub mod serve;
+pub mod status;
 
 use crate::error::Error;
 

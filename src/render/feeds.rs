@@ -45,7 +45,7 @@ pub fn render(site: &Site, theme: &Theme, output: &mut Output) {
     }
     for lang in &config.languages {
         let prefix = config.lang_prefix(lang);
-        let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
+        let posts = site.listed_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
         let items: Vec<Item<'_>> = posts.iter().take(feeds.limit.max(1)).filter_map(|&i| item(site, theme, i)).collect();
         let channel = Channel {
             lang,
@@ -158,7 +158,12 @@ fn atom(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
     s.push_str("  <generator uri=\"https://github.com/gen-site/gen\">gen</generator>\n");
     for it in items {
         let e = it.entry;
-        s.push_str("  <entry>\n");
+        // A post listed untranslated keeps its own language.
+        if e.post.lang == ch.lang {
+            s.push_str("  <entry>\n");
+        } else {
+            let _ = writeln!(s, "  <entry xml:lang=\"{}\">", x(&e.post.lang));
+        }
         let _ = writeln!(s, "    <title>{}</title>", x(&e.post.title));
         let _ = writeln!(s, "    <link href=\"{}\" rel=\"alternate\" type=\"text/html\"/>", x(&e.permalink));
         let _ = writeln!(s, "    <id>{}</id>", x(&e.permalink));

@@ -355,21 +355,15 @@ fn page_jobs(site: &Site, lang: &str, jobs: &mut Vec<Job>) {
         source: None,
     });
     for (k, t) in tags.iter().enumerate() {
-        let alternates = site
-            .config
-            .languages
-            .iter()
-            .filter(|l| site.has_tag(l, &t.slug))
-            .map(|l| (l.clone(), format!("{}tags/{}/", site.config.lang_prefix(l), t.slug)))
-            .collect();
+        let alternates = site.tag_alternates(lang, &t.slug);
         list_jobs(Listing::Tag(k), "tag.html", alternates, jobs);
     }
     list_jobs(Listing::Archive, "archive.html", all_langs("archive/"), jobs);
 }
 
-/// The posts of `lang`, newest first.
+/// The posts the lists of `lang` show, newest first.
 fn lang_posts<'s>(site: &'s Site, lang: &str) -> &'s [usize] {
-    site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default()
+    site.listed_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default()
 }
 
 /// The `paginator` of page `n` of a listing of `lang`.

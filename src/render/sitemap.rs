@@ -80,12 +80,7 @@ fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
             let first = match listing {
                 Listing::Index => every_lang(""),
                 Listing::Archive => every_lang("archive/"),
-                Listing::Tag(k) => config
-                    .languages
-                    .iter()
-                    .filter(|l| site.has_tag(l, &tags[k].slug))
-                    .map(|l| (l.clone(), format!("{}tags/{}/", config.lang_prefix(l), tags[k].slug)))
-                    .collect(),
+                Listing::Tag(k) => site.tag_alternates(lang, &tags[k].slug),
             };
             for n in 1..=listing.pages(site, lang) {
                 let alternates = if n == 1 { first.clone() } else { Vec::new() };

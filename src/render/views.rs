@@ -88,6 +88,10 @@ impl<'s> Views<'s> {
             "extra": p.extra,
             "has_bilingual": e.rendered.html.contains("<div class=\"bilingual"),
             "email_url": format!("{}email.html", e.url),
+            "translation_notice": e.stale.map(|(j, d)| {
+                let o = &site.entries[j];
+                json!({"url": o.url, "lang": o.post.lang, "title": o.post.title, "paragraphs": d.paragraphs, "total": d.total, "title_changed": d.title})
+            }),
             // The next newer and older post of the same language, for previous/next links.
             "newer": newer.map(link),
             "older": older.map(link),
@@ -212,6 +216,7 @@ pub(crate) fn card(site: &Site, i: usize) -> Value {
         "title": p.title,
         "slug": p.slug,
         "lang": p.lang,
+        "lang_name": language_name(&p.lang),
         "kind": p.kind,
         "url": e.url,
         "permalink": e.permalink,
