@@ -99,10 +99,19 @@ pub fn build(sources: &Sources, options: &BuildOptions) -> Result<Built, Vec<Err
 /// [`Output::spilling`] hands them on as they come: `gen build` writes them
 /// while the rest renders).
 pub fn build_into(sources: &Sources, options: &BuildOptions, output: Output) -> Result<Built, Vec<Error>> {
+    let (built, errors) = build_unchecked(sources, options, output)?;
+    if errors.is_empty() { Ok(built) } else { Err(errors) }
+}
+
+/// [`build_into`], with the local references that name no file of the
+/// built site returned beside it instead of failing the build (`gen check`
+/// reports them with its own findings).
+pub fn build_unchecked(sources: &Sources, options: &BuildOptions, output: Output) -> Result<(Built, Vec<Error>), Vec<Error>> {
     let Assembled { site, theme, assets } = assemble(sources, options, &mut Cache::default())?;
     let mut output = render::render_into(&site, &theme, output)?;
     add_assets(&mut output, sources, &assets)?;
-    Ok(Built { site, output })
+    let errors = site.check_references(&output, &assets);
+    Ok((Built { site, output }, error::sorted(errors)))
 }
 
 /// [`build_into`] for a one-shot build that owns its sources: what rendering
@@ -114,12 +123,20 @@ pub fn build_owned(mut sources: Sources, options: &BuildOptions, output: Output)
     let Assembled { mut site, theme, assets } = assemble(&sources, options, &mut Cache::default())?;
     sources.content.retain(|path, _| assets.contains(path));
     for e in &mut site.entries {
+        // Bodies with references checked after rendering stay, for the excerpts of their errors.
+        if !e.rendered.local_links.is_empty() || e.cover_verify.is_some() {
+            continue;
+        }
         if let Some(post) = Arc::get_mut(&mut e.post) {
             post.body = String::new();
         }
     }
     let mut output = render::render_into(&site, &theme, output)?;
     add_assets(&mut output, &sources, &assets)?;
+    let errors = site.check_references(&output, &assets);
+    if !errors.is_empty() {
+        return Err(error::sorted(errors));
+    }
     Ok(Built { site, output })
 }
 

@@ -92,6 +92,8 @@ struct RawConfig {
     theme: String,
     #[serde(default = "default_paginate")]
     paginate: usize,
+    #[serde(default = "default_paginate_archive")]
+    paginate_archive: usize,
     #[serde(default)]
     feeds: Feeds,
     #[serde(default)]
@@ -111,6 +113,9 @@ fn default_theme() -> String {
 }
 fn default_paginate() -> usize {
     10
+}
+fn default_paginate_archive() -> usize {
+    100
 }
 fn yes() -> bool {
     true
@@ -225,7 +230,10 @@ pub struct Config {
     pub timezone_name: String,
     pub author: Localized,
     pub theme: String,
+    /// Posts per page of the index and of each tag's page.
     pub paginate: usize,
+    /// Posts per page of the archive.
+    pub paginate_archive: usize,
     pub feeds: Feeds,
     pub highlight: Highlight,
     pub search: bool,
@@ -318,6 +326,9 @@ impl Config {
         if raw.paginate == 0 {
             errors.push(at("paginate", "paginate must be at least 1".into()));
         }
+        if raw.paginate_archive == 0 {
+            errors.push(at("paginate_archive", "paginate_archive must be at least 1".into()));
+        }
         if raw.feeds.limit == 0 {
             errors.push(at("feeds", "feeds.limit must be at least 1".into()));
         }
@@ -340,6 +351,7 @@ impl Config {
             author: raw.author,
             theme: raw.theme,
             paginate: raw.paginate,
+            paginate_archive: raw.paginate_archive,
             feeds: raw.feeds,
             highlight: raw.highlight,
             search: raw.search,

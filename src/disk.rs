@@ -1,7 +1,8 @@
 //! The only module that touches the disk: reading a site's sources, and
-//! writing a built [`Output`] atomically (into a temporary folder beside the
-//! output folder, then swapped in, so a failed or killed build leaves the
-//! previous output whole).
+//! writing a built [`Output`] into the output folder without losing anything:
+//! gen deletes only files its manifest says it wrote, and a folder holding
+//! only gen's files is replaced in one step (a failed or killed build leaves
+//! the previous output whole).
 
 use crate::error::Error;
 use crate::output::Output;
@@ -47,8 +48,9 @@ pub fn load(root: &Path) -> Result<Sources, Vec<Error>> {
     if errors.is_empty() { Ok(Sources { root: root.to_path_buf(), config, content, themes }) } else { Err(errors) }
 }
 
-/// Every file below `root/dir`, by path inside it; hidden files and editor
-/// leftovers (`.#x`, `x~`, `.swp`) are skipped.
+/// Every file below `root/dir`, by path inside it. Dotfiles and dot-folders
+/// (`.well-known/`, `.nojekyll`) are read like any other; version-control
+/// folders, system clutter and editor leftovers are skipped ([`is_ignored_name`]).
 fn read_tree(root: &Path, dir: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Vec<u8>> {
     let base = root.join(dir);
     let mut paths = Vec::new();
@@ -85,29 +87,189 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
     is_ignored_name(&name.to_string_lossy())
 }
 
-/// Names of files that editors and tools write beside the real ones (hidden
-/// files, `x~`, `#x#`, `.swp`, Vim's `4913`): never sources, never watched.
+/// Names of files that are never sources, never copied and never watched:
+/// version-control folders (`.git`, `.hg`, `.svn`), system clutter
+/// (`.DS_Store`, `Thumbs.db`, `desktop.ini`) and what editors write beside
+/// the real files (`.#x` and `#x#` of Emacs, `x~`, `.x.swp` and `4913` of
+/// Vim, `x___jb_tmp___` of JetBrains, `.~lock.x#` of LibreOffice,
+/// `.goutputstream-…` of GNOME). Other dotfiles are ordinary files.
 pub fn is_ignored_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
+    const NAMES: [&str; 8] = [".git", ".hg", ".svn", ".DS_Store", "Thumbs.db", "desktop.ini", ".directory", "4913"];
+    const PREFIXES: [&str; 4] = [".#", ".~lock.", ".goutputstream-", "._"];
+    const SUFFIXES: [&str; 10] = ["~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".orig", ".kate-swp", "___jb_tmp___", "___jb_old___"];
+    NAMES.contains(&name)
+        || PREFIXES.iter().any(|p| name.starts_with(p))
+        || SUFFIXES.iter().any(|s| name.ends_with(s))
         || (name.starts_with('#') && name.ends_with('#'))
-        || name == "4913"
-        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".orig"].iter().any(|ext| name.ends_with(ext))
 }
 
-/// Write `output` into `out_dir`, replacing it whole. Returns the number of files.
-pub fn write_output(output: &Output, out_dir: &Path) -> io::Result<usize> {
-    let (parent, name, tmp) = prepare(out_dir)?;
-    let result = write_tree(output, &tmp).and_then(|()| swap_in(&tmp, out_dir, &parent, &name));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
+/// The record of the files a build wrote into its output folder, one path a
+/// line, sorted: the next build deletes only these.
+pub const MANIFEST: &str = ".gen-manifest";
+
+/// Why an output folder cannot be written.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The folder holds files gen did not write, and `--force` was not given
+    /// (the names of a few of them).
+    Foreign {
+        dir: PathBuf,
+        names: Vec<String>,
+        more: usize,
+        first_time: bool,
+    },
+    Io(io::Error),
+}
+
+impl From<io::Error> for WriteError {
+    fn from(e: io::Error) -> WriteError {
+        WriteError::Io(e)
     }
-    result.map(|()| output.files.len())
 }
 
-/// The parent folder and name of `out_dir`, and the temporary folder a build
-/// writes into, after checks and the leftovers of killed builds are gone.
-fn prepare(out_dir: &Path) -> io::Result<(PathBuf, String, PathBuf)> {
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Foreign { dir, names, more, first_time } => {
+                let listed = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                let more = if *more > 0 { format!(" and {more} more") } else { String::new() };
+                if *first_time {
+                    write!(
+                        f,
+                        "the output folder {} is not empty and was not written by gen (it holds {listed}{more}); \
+                         gen keeps files it did not write: run again with --force to build into it beside them, \
+                         or choose another --output",
+                        dir.display()
+                    )
+                } else {
+                    write!(
+                        f,
+                        "the output folder {} holds {listed}{more}, which gen did not write, where this build writes files; \
+                         move them away, or run again with --force to replace them",
+                        dir.display()
+                    )
+                }
+            }
+            WriteError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Write `output` into `out_dir` (see [`Streamed`]). Returns the number of files.
+pub fn write_output(output: &Output, out_dir: &Path) -> Result<usize, WriteError> {
+    let stream = Streamed::start(out_dir, false)?;
+    let spill = stream.spill();
+    for (path, bytes) in &output.files {
+        spill.write(path, Arc::clone(bytes));
+    }
+    stream.finish()?;
+    Ok(output.files.len())
+}
+
+/// What an output folder holds before a build.
+#[derive(Debug, Default)]
+struct Survey {
+    /// Whether it has a manifest, and the paths listed in it.
+    has_manifest: bool,
+    manifest: std::collections::BTreeSet<String>,
+    /// Files and folders gen did not write (a folder counts once: `.git`).
+    foreign: Vec<String>,
+}
+
+/// Look at what `out_dir` holds: its manifest, and every file not in it.
+/// `.git` (and any folder without a file of gen's) is not entered.
+fn survey(out_dir: &Path) -> io::Result<Survey> {
+    let mut s = Survey::default();
+    if !out_dir.is_dir() {
+        return Ok(s);
+    }
+    match fs::read_to_string(out_dir.join(MANIFEST)) {
+        Ok(text) => {
+            s.has_manifest = true;
+            s.manifest = manifest_paths(&text);
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    // The folders that hold a file of gen's.
+    let mut ours: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for p in &s.manifest {
+        let mut at = p.as_str();
+        while let Some((dir, _)) = at.rsplit_once('/') {
+            if !ours.insert(dir) {
+                break;
+            }
+            at = dir;
+        }
+    }
+    let mut foreign = Vec::new();
+    let mut walk = walkdir::WalkDir::new(out_dir).min_depth(1).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = entry.map_err(io::Error::other)?;
+        let rel = entry.path().strip_prefix(out_dir).unwrap_or(entry.path()).to_string_lossy().replace('\\', "/");
+        if entry.depth() == 1 && (rel == MANIFEST || is_own_temporary(&rel)) {
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            if !ours.contains(rel.as_str()) {
+                foreign.push(rel);
+                walk.skip_current_dir();
+            }
+        } else if !s.manifest.contains(&rel) {
+            foreign.push(rel);
+        }
+    }
+    s.foreign = foreign;
+    Ok(s)
+}
+
+/// The paths a manifest lists; lines that are not safe output paths (a hand
+/// edit, `.git/…`) are ignored, so that no manifest makes gen delete them.
+fn manifest_paths(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines().filter(|l| !l.starts_with('#') && Output::is_safe_path(l) && !is_protected(l)).map(str::to_string).collect()
+}
+
+/// Paths gen never writes or deletes in an output folder: `.git` and what is
+/// inside it, and gen's own manifest.
+pub fn is_protected(path: &str) -> bool {
+    path.split('/').any(|seg| seg == ".git") || path == MANIFEST
+}
+
+/// The manifest's text for these paths.
+fn manifest_text<'a>(paths: impl Iterator<Item = &'a String>) -> String {
+    let mut text = String::from("# Files written by gen build; the next build deletes only these.\n");
+    for p in paths {
+        text.push_str(p);
+        text.push('\n');
+    }
+    text
+}
+
+/// Temporary folders a build writes inside its output folder.
+fn is_own_temporary(name: &str) -> bool {
+    name.starts_with(".gen-tmp-")
+}
+
+/// Whether `dir` is the root of a mounted file system (it cannot be renamed).
+#[cfg(unix)]
+fn is_mount_point(dir: &Path, parent: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(dir), fs::metadata(parent)) {
+        (Ok(d), Ok(p)) => d.dev() != p.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_mount_point(_: &Path, _: &Path) -> bool {
+    false
+}
+
+/// The parent folder and name of `out_dir`, after checks.
+fn parent_and_name(out_dir: &Path) -> io::Result<(PathBuf, String)> {
     let parent = match out_dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -118,31 +280,49 @@ fn prepare(out_dir: &Path) -> io::Result<(PathBuf, String, PathBuf)> {
     if fs::symlink_metadata(out_dir).is_ok_and(|m| !m.is_dir()) {
         return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is a file, not a folder; choose another --output", out_dir.display())));
     }
-    fs::create_dir_all(&parent)?;
-    remove_leftovers(&parent, &name);
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    Ok((parent, name, tmp))
+    Ok((parent, name))
+}
+
+/// How a build's files reach the output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Written into a temporary folder beside the output folder, which then
+    /// takes its place in one step: the output holds only gen's files.
+    Swap,
+    /// Written into a temporary folder inside the output folder, then moved
+    /// into place file by file: the output holds files gen keeps (`.git`,
+    /// `CNAME`), or it is a mount point, or its parent cannot be written.
+    InPlace,
 }
 
 /// An output written while it is built: [`Output::spilling`] with
 /// [`Streamed::spill`] hands each file to writer threads, which put it in a
-/// temporary folder beside the output folder; [`Streamed::finish`] swaps that
-/// folder in, [`Streamed::abandon`] removes it. The previous output stays
-/// whole until the swap, as with [`write_output`], and the build never holds
-/// every file in memory.
+/// temporary folder; [`Streamed::finish`] puts the files in place,
+/// [`Streamed::abandon`] removes them. The previous output stays whole until
+/// then, and the build never holds every file in memory.
+///
+/// An output folder that holds only what gen wrote (its manifest says so) is
+/// replaced whole, in one step. Files gen did not write are never deleted:
+/// a folder holding them is refused unless `force` (the first build into a
+/// folder gen did not make), and is then updated in place; `.git` is never
+/// entered.
 pub struct Streamed {
     out_dir: PathBuf,
     parent: PathBuf,
     name: String,
     tmp: PathBuf,
+    mode: Mode,
+    force: bool,
+    before: Survey,
     queue: Arc<Queue>,
     writers: Vec<std::thread::JoinHandle<()>>,
 }
 
-/// Files waiting to be written, and the first error met.
+/// Files waiting to be written, the paths written, and the first error met.
 struct Queue {
     tx: std::sync::Mutex<Option<std::sync::mpsc::SyncSender<(String, crate::output::Bytes)>>>,
     error: std::sync::Mutex<Option<io::Error>>,
+    written: std::sync::Mutex<Vec<String>>,
 }
 
 impl crate::output::Spill for Queue {
@@ -164,13 +344,36 @@ impl Queue {
 }
 
 impl Streamed {
-    /// Start writing into a temporary folder beside `out_dir`.
-    pub fn start(out_dir: &Path) -> io::Result<Streamed> {
-        let (parent, name, tmp) = prepare(out_dir)?;
-        fs::create_dir_all(&tmp)?;
+    /// Start writing the build for `out_dir`; refused (nothing touched) when
+    /// the folder holds files gen did not write and `force` is false.
+    pub fn start(out_dir: &Path, force: bool) -> Result<Streamed, WriteError> {
+        let (parent, name) = parent_and_name(out_dir)?;
+        let before = survey(out_dir)?;
+        if !before.has_manifest && !before.foreign.is_empty() && !force {
+            let names: Vec<String> = before.foreign.iter().take(5).cloned().collect();
+            let more = before.foreign.len() - names.len();
+            return Err(WriteError::Foreign { dir: out_dir.to_path_buf(), names, more, first_time: true });
+        }
+        fs::create_dir_all(&parent)?;
+        remove_leftovers(&parent, &name);
+        let mut mode = if before.foreign.is_empty() && !is_mount_point(out_dir, &parent) { Mode::Swap } else { Mode::InPlace };
+        let mut tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if mode == Mode::Swap {
+            if let Err(e) = fs::create_dir_all(&tmp) {
+                if !out_dir.is_dir() {
+                    return Err(e.into());
+                }
+                mode = Mode::InPlace;
+            }
+        }
+        if mode == Mode::InPlace {
+            remove_own_leftovers(out_dir);
+            tmp = out_dir.join(format!(".gen-tmp-{}", std::process::id()));
+            fs::create_dir_all(&tmp)?;
+        }
         let (tx, rx) = std::sync::mpsc::sync_channel::<(String, crate::output::Bytes)>(256);
         let rx = Arc::new(std::sync::Mutex::new(rx));
-        let queue = Arc::new(Queue { tx: std::sync::Mutex::new(Some(tx)), error: std::sync::Mutex::new(None) });
+        let queue = Arc::new(Queue { tx: std::sync::Mutex::new(Some(tx)), error: std::sync::Mutex::new(None), written: Default::default() });
         let made: Arc<std::sync::Mutex<std::collections::HashSet<PathBuf>>> = Arc::default();
         let writers = (0..2)
             .map(|_| {
@@ -179,14 +382,19 @@ impl Streamed {
                     loop {
                         let next = rx.lock().ok().and_then(|r| r.recv().ok());
                         let Some((path, bytes)) = next else { break };
-                        if let Err(e) = write_one(&tmp, &path, &bytes, &made) {
-                            queue.fail(e);
+                        match write_one(&tmp, &path, &bytes, &made) {
+                            Ok(()) => {
+                                if let Ok(mut w) = queue.written.lock() {
+                                    w.push(path);
+                                }
+                            }
+                            Err(e) => queue.fail(e),
                         }
                     }
                 })
             })
             .collect();
-        Ok(Streamed { out_dir: out_dir.to_path_buf(), parent, name, tmp, queue, writers })
+        Ok(Streamed { out_dir: out_dir.to_path_buf(), parent, name, tmp, mode, force, before, queue, writers })
     }
 
     /// What an [`Output`] hands its files to (see [`Output::spilling`]).
@@ -194,8 +402,8 @@ impl Streamed {
         self.queue.clone()
     }
 
-    /// Wait for the writers.
-    fn drain(&mut self) -> io::Result<()> {
+    /// Wait for the writers; the paths written, sorted.
+    fn drain(&mut self) -> io::Result<Vec<String>> {
         if let Ok(mut tx) = self.queue.tx.lock() {
             tx.take();
         }
@@ -204,13 +412,25 @@ impl Streamed {
         }
         match self.queue.error.lock().ok().and_then(|mut e| e.take()) {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => {
+                let mut written = self.queue.written.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
+                written.sort();
+                Ok(written)
+            }
         }
     }
 
-    /// Wait for the last files and put the folder in place of the output folder.
-    pub fn finish(mut self) -> io::Result<()> {
-        let result = self.drain().and_then(|()| swap_in(&self.tmp, &self.out_dir, &self.parent, &self.name));
+    /// Wait for the last files and put them in place of the previous output.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        let result = match self.drain() {
+            Err(e) => Err(e.into()),
+            Ok(written) => match self.mode {
+                Mode::Swap => fs::write(self.tmp.join(MANIFEST), manifest_text(written.iter()))
+                    .and_then(|()| swap_in(&self.tmp, &self.out_dir, &self.parent, &self.name))
+                    .map_err(WriteError::from),
+                Mode::InPlace => self.move_in(&written),
+            },
+        };
         if result.is_err() {
             let _ = fs::remove_dir_all(&self.tmp);
         }
@@ -222,11 +442,138 @@ impl Streamed {
         let _ = self.drain();
         let _ = fs::remove_dir_all(&self.tmp);
     }
+
+    /// Put the written files into the output folder one by one, delete the
+    /// files of the previous build that this one did not write, and keep
+    /// everything else. The manifest lists both builds' files until the
+    /// last move, so a build killed half-way leaves nothing the next build
+    /// would not clean up.
+    fn move_in(&self, written: &[String]) -> Result<(), WriteError> {
+        let out = &self.out_dir;
+        let old = &self.before.manifest;
+        // Files of others in the way of this build's files.
+        if !self.force {
+            let in_the_way: Vec<String> = written.iter().filter(|p| blocked_by_foreign(out, p, old)).cloned().collect();
+            if !in_the_way.is_empty() {
+                let names: Vec<String> = in_the_way.iter().take(5).cloned().collect();
+                let more = in_the_way.len() - names.len();
+                return Err(WriteError::Foreign { dir: out.clone(), names, more, first_time: false });
+            }
+        }
+        let union: std::collections::BTreeSet<&String> = old.iter().chain(written).collect();
+        replace_file(out, MANIFEST, manifest_text(union.into_iter()).as_bytes())?;
+        let new: std::collections::HashSet<&str> = written.iter().map(String::as_str).collect();
+        for stale in old.iter().filter(|p| !new.contains(p.as_str())) {
+            remove_ours(out, stale)?;
+        }
+        for p in written {
+            let to = out.join(p);
+            clear_way(out, p)?;
+            if let Some(dir) = to.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::rename(self.tmp.join(p), &to)?;
+        }
+        replace_file(out, MANIFEST, manifest_text(written.iter()).as_bytes())?;
+        fs::remove_dir_all(&self.tmp)?;
+        Ok(())
+    }
+}
+
+/// Whether writing `path` under `out` would replace something gen did not
+/// write: a file there, or a file, link or foreign folder on its way.
+fn blocked_by_foreign(out: &Path, path: &str, ours: &std::collections::BTreeSet<String>) -> bool {
+    let mut at = String::new();
+    for seg in path.split('/') {
+        if !at.is_empty() {
+            at.push('/');
+        }
+        at.push_str(seg);
+        let Ok(meta) = fs::symlink_metadata(out.join(&at)) else { return false };
+        let last = at.len() == path.len();
+        if last {
+            return !ours.contains(&at);
+        }
+        if !meta.is_dir() {
+            return !ours.contains(&at) || meta.file_type().is_symlink();
+        }
+    }
+    false
+}
+
+/// Make room for `path` under `out`: remove a file or link where one of its
+/// folders goes, and a folder where it goes (only with `--force`, or when
+/// those were gen's).
+fn clear_way(out: &Path, path: &str) -> io::Result<()> {
+    let mut at = String::new();
+    for seg in path.split('/') {
+        if !at.is_empty() {
+            at.push('/');
+        }
+        at.push_str(seg);
+        let full = out.join(&at);
+        let Ok(meta) = fs::symlink_metadata(&full) else { return Ok(()) };
+        let last = at.len() == path.len();
+        if last && meta.is_dir() {
+            fs::remove_dir_all(&full)?;
+        } else if !last && !meta.is_dir() {
+            fs::remove_file(&full)?;
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Delete a file an earlier build wrote, and the folders it leaves empty; a
+/// path through a link is left alone (it may lead out of the folder).
+fn remove_ours(out: &Path, path: &str) -> io::Result<()> {
+    let mut at = out.to_path_buf();
+    let segs: Vec<&str> = path.split('/').collect();
+    for seg in &segs[..segs.len() - 1] {
+        at.push(seg);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.is_dir() => {}
+            _ => return Ok(()),
+        }
+    }
+    let full = out.join(path);
+    match fs::symlink_metadata(&full) {
+        Ok(m) if !m.is_dir() => fs::remove_file(&full)?,
+        _ => return Ok(()),
+    }
+    let mut dir = full.parent();
+    while let Some(d) = dir {
+        if d == out || fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// Replace one file in a folder in one step (a temporary file, then a rename).
+fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    let tmp = dir.join(format!(".gen-tmp-{}.{name}", std::process::id()));
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, dir.join(name))
+}
+
+/// Temporary folders and files of killed builds inside an output folder.
+fn remove_own_leftovers(out_dir: &Path) {
+    let Ok(entries) = fs::read_dir(out_dir) else { return };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = n.strip_prefix(".gen-tmp-") else { continue };
+        let pid = rest.split('.').next().unwrap_or("");
+        if !pid.parse().is_ok_and(is_running) {
+            let _ = if e.path().is_dir() { fs::remove_dir_all(e.path()) } else { fs::remove_file(e.path()) };
+        }
+    }
 }
 
 /// Write one file under `dir`, making its folder first unless made before.
 fn write_one(dir: &Path, path: &str, bytes: &[u8], made: &std::sync::Mutex<std::collections::HashSet<PathBuf>>) -> io::Result<()> {
-    if !Output::is_safe_path(path) {
+    if !Output::is_safe_path(path) || is_protected(path) {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {path}")));
     }
     let full = dir.join(path);
@@ -240,21 +587,6 @@ fn write_one(dir: &Path, path: &str, bytes: &[u8], made: &std::sync::Mutex<std::
         }
     }
     fs::write(full, bytes)
-}
-
-fn write_tree(output: &Output, dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    let mut dirs: Vec<PathBuf> = output.files.keys().filter_map(|p| Path::new(p).parent().map(|d| dir.join(d))).collect();
-    dirs.dedup();
-    for d in &dirs {
-        fs::create_dir_all(d)?;
-    }
-    output.files.par_iter().try_for_each(|(path, bytes)| {
-        if !Output::is_safe_path(path) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {path}")));
-        }
-        fs::write(dir.join(path), bytes.as_slice())
-    })
 }
 
 /// Put the finished `tmp` folder in place of `out_dir`.
@@ -404,13 +736,13 @@ mod tests {
         o.add("old.txt", "old");
         write_output(&o, &out).unwrap();
         // Abandoned: the old output stays, the temporary folder goes.
-        let stream = Streamed::start(&out).unwrap();
+        let stream = Streamed::start(&out, false).unwrap();
         let mut s = Output::spilling(stream.spill());
         s.add("a/index.html", "new");
         stream.abandon();
         assert_eq!(fs::read_to_string(out.join("old.txt")).unwrap(), "old");
         // Finished: the new files replace the old, and the output keeps only paths.
-        let stream = Streamed::start(&out).unwrap();
+        let stream = Streamed::start(&out, false).unwrap();
         let mut s = Output::spilling(stream.spill());
         for i in 0..300 {
             s.add(format!("posts/{i}/index.html"), format!("post {i}"));
@@ -422,7 +754,7 @@ mod tests {
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["public"]);
         // An unsafe path fails the build's writing and changes nothing.
-        let stream = Streamed::start(&out).unwrap();
+        let stream = Streamed::start(&out, false).unwrap();
         Output::spilling(stream.spill()).add("../escape.html", "x");
         assert!(stream.finish().is_err());
         assert!(out.join("posts/1/index.html").exists());
@@ -443,15 +775,123 @@ mod tests {
         assert!(!dir.path().join("escape.html").exists());
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| e.unwrap().path().strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn refuses_a_folder_gen_did_not_write_and_keeps_foreign_files_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        fs::create_dir_all(out.join(".git/objects")).unwrap();
+        fs::write(out.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").unwrap();
+        fs::write(out.join("CNAME"), "letter.example.com\n").unwrap();
+        let before = names(&out);
+        let mut o = Output::default();
+        o.add("index.html", "one");
+        o.add("posts/a/index.html", "a");
+        let e = write_output(&o, &out).unwrap_err();
+        assert!(matches!(e, WriteError::Foreign { first_time: true, .. }), "{e}");
+        assert!(e.to_string().contains("`.git`, `CNAME`") && e.to_string().contains("--force"), "{e}");
+        assert_eq!(names(&out), before, "nothing touched");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary folder left");
+        // With --force: built beside them.
+        let s = Streamed::start(&out, true).unwrap();
+        Output::spilling(s.spill()).add("index.html", "one");
+        s.finish().unwrap();
+        assert_eq!(fs::read_to_string(out.join(".git/HEAD")).unwrap(), "ref: refs/heads/gh-pages\n");
+        assert_eq!(fs::read_to_string(out.join("CNAME")).unwrap(), "letter.example.com\n");
+        assert_eq!(fs::read_to_string(out.join(MANIFEST)).unwrap(), "# Files written by gen build; the next build deletes only these.\nindex.html\n");
+        // Later builds need no --force; gen's stale files go, the others stay.
+        write_output(&o, &out).unwrap();
+        let mut o2 = Output::default();
+        o2.add("posts/b/index.html", "b");
+        fs::write(out.join("posts/notes.txt"), "mine").unwrap();
+        write_output(&o2, &out).unwrap();
+        assert_eq!(
+            names(&out),
+            [".gen-manifest", ".git", ".git/HEAD", ".git/objects", "CNAME", "posts", "posts/b", "posts/b/index.html", "posts/notes.txt"]
+        );
+        // A foreign file where the build writes one: refused unless --force.
+        fs::write(out.join("robots.txt"), "theirs").unwrap();
+        let mut o3 = Output::default();
+        o3.add("robots.txt", "ours");
+        let e = write_output(&o3, &out).unwrap_err();
+        assert!(matches!(e, WriteError::Foreign { first_time: false, .. }) && e.to_string().contains("`robots.txt`"), "{e}");
+        assert_eq!(fs::read_to_string(out.join("robots.txt")).unwrap(), "theirs");
+        assert!(out.join("posts/b/index.html").exists());
+        let s = Streamed::start(&out, true).unwrap();
+        Output::spilling(s.spill()).add("robots.txt", "ours");
+        s.finish().unwrap();
+        assert_eq!(fs::read_to_string(out.join("robots.txt")).unwrap(), "ours");
+        assert!(!out.join("posts/b").exists() && out.join("posts/notes.txt").exists() && out.join(".git/HEAD").exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_manifest_cannot_make_gen_delete_git_or_leave_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir_all(out.join(".git")).unwrap();
+        fs::write(out.join(".git/HEAD"), "x").unwrap();
+        fs::write(dir.path().join("outside.txt"), "x").unwrap();
+        fs::write(out.join(MANIFEST), ".git/HEAD\n../outside.txt\n/etc/passwd\nold.html\n").unwrap();
+        fs::write(out.join("old.html"), "old").unwrap();
+        let mut o = Output::default();
+        o.add("index.html", "x");
+        write_output(&o, &out).unwrap();
+        assert!(out.join(".git/HEAD").exists() && dir.path().join("outside.txt").exists());
+        assert!(!out.join("old.html").exists() && out.join("index.html").exists());
+        let mut bad = Output::default();
+        bad.add(".git/config", "x");
+        assert!(write_output(&bad, &out).is_err());
+        assert!(!out.join(".git/config").exists());
+    }
+
+    #[test]
+    fn an_empty_folder_is_built_into_and_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir_all(&out).unwrap();
+        let mut o = Output::default();
+        o.add("index.html", "x");
+        write_output(&o, &out).unwrap();
+        assert_eq!(names(&out), [".gen-manifest", "index.html"]);
+    }
+
+    #[test]
+    fn dotfiles_are_sources_editor_leftovers_are_not() {
+        for name in [".well-known", ".nojekyll", ".htaccess", "CNAME", ".env.example", "a.md", "#1.md"] {
+            assert!(!is_ignored_name(name), "{name}");
+        }
+        for name in
+            [".git", ".DS_Store", "Thumbs.db", ".a.md.swp", "a.md~", "#a.md#", ".#a.md", "4913", "a.md___jb_tmp___", ".~lock.a.odt#", "._a.png"]
+        {
+            assert!(is_ignored_name(name), "{name}");
+        }
+    }
+
     #[test]
     fn loads_sorted_and_skips_hidden() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir_all(dir.path().join("content/posts")).unwrap();
         fs::write(dir.path().join("content/posts/b.md"), "b").unwrap();
         fs::write(dir.path().join("content/posts/.a.md.swp"), "x").unwrap();
+        fs::write(dir.path().join("content/.DS_Store"), "x").unwrap();
+        fs::write(dir.path().join("content/.nojekyll"), "").unwrap();
+        fs::create_dir_all(dir.path().join("content/.well-known")).unwrap();
+        fs::write(dir.path().join("content/.well-known/security.txt"), "Contact: x").unwrap();
+        fs::create_dir_all(dir.path().join("content/.git")).unwrap();
+        fs::write(dir.path().join("content/.git/HEAD"), "x").unwrap();
         fs::write(dir.path().join("config.yaml"), "title: x").unwrap();
         let s = load(dir.path()).unwrap();
-        assert_eq!(s.content.keys().collect::<Vec<_>>(), ["posts/b.md"]);
+        assert_eq!(s.content.keys().collect::<Vec<_>>(), [".nojekyll", ".well-known/security.txt", "posts/b.md"]);
         assert_eq!(s.config.as_deref(), Some("title: x"));
     }
 }

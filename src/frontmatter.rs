@@ -85,7 +85,7 @@ pub struct FrontMatter {
 }
 
 /// `cover: {image, alt, credit}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cover {
     pub image: String,
@@ -95,7 +95,7 @@ pub struct Cover {
 }
 
 /// The original a post translates or compiles.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub title: Option<String>,
@@ -106,7 +106,7 @@ pub struct Source {
 }
 
 /// One entry of the credit line: `编译｜汤源`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Credit {
     pub role: String,
@@ -114,7 +114,7 @@ pub struct Credit {
 }
 
 /// One entry of the references section.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
     pub title: String,

@@ -3,17 +3,18 @@
 //! the files of the output whose inputs changed are rendered again.
 //!
 //! Every file of the output belongs to a unit (a page, a post's email edition,
-//! the feeds, the sitemap, the search index, the theme's files, a content
-//! asset). A unit's fingerprint hashes everything its rendering reads: the
-//! post and rendered body of each post it shows (hashed once per parse and
-//! per render), the cards of listed posts, its path, language and alternates,
-//! and the values every page shares (config, `site`, strings). A unit is
-//! rendered again when its fingerprint changes; a unit that is gone takes its
+//! the feeds, the sitemap, the search pages, the search index, the theme's
+//! files, a content asset). While a unit renders, it records what it reads
+//! from the site model (`reads.rs`: cards, posts in full, the shared values,
+//! pages of listings, `get_posts`/`get_post`), and the value of each read is
+//! kept. After a change each read is valued again from the new model, by the
+//! same functions the renderers read through; a unit is rendered again when
+//! it is new, when its definition (path, template, alternates) changed, or
+//! when something it read has a new value. A unit that is gone takes its
 //! files with it. Config or theme changes start over.
 //!
-//! The common edit, a post's body with its front matter unchanged, takes a
-//! shorter way: the site keeps its shape, so only that body is rendered again
-//! and only the units that show that post are looked at.
+//! A post whose front matter did not change keeps the site's shape: its body
+//! is rendered again in place, without assembling the site anew.
 //!
 //! [`Incremental::update`] leaves exactly the output a full build of the same
 //! files gives (tests/incremental.rs checks this), with one exception: the
@@ -29,15 +30,16 @@ use crate::error::Error;
 use crate::markdown::Rendered;
 use crate::output::{Bytes, Output};
 use crate::post::{Kind, Post};
+use crate::reads::{self, List, Read};
+use crate::render::functions::SiteQuery;
 use crate::render::views::{self, Views};
-use crate::render::{self, Engine, Job, Vars, email, feeds, functions, search, sitemap};
+use crate::render::{self, Engine, Job, Listing, Vars, email, feeds, search, sitemap};
 use crate::site::Site;
 use crate::theme::Theme;
 use rayon::prelude::*;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -83,8 +85,9 @@ pub struct Incremental {
     state: Option<State>,
 }
 
-/// A hash map with a fast hash for keys the site itself makes.
-type Map<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+/// A hash map with a fast hash (rustc's) for keys the site itself makes:
+/// paths, units and reads, not fingerprints.
+type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// What is kept of a post between builds.
 struct Memo {
@@ -94,9 +97,11 @@ struct Memo {
     card: Value,
 }
 
-/// Fingerprints of one entry.
+/// Fingerprints of one entry, each by the derived `Hash` of what it covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct EntryFp {
+    /// Its path inside `content/`: which post it is.
+    path: u64,
     /// Everything in the post.
     post: u64,
     /// Its file's path and front matter: everything in the post but the body.
@@ -131,29 +136,59 @@ pub struct SearchIndex {
     files: Files,
 }
 
-/// The last good build.
-struct State {
+/// The site model of the last good build.
+struct Model {
     /// Shared with a search index being built on another thread.
     site: Arc<Site>,
     theme: Theme,
     assets: BTreeSet<String>,
-    output: Output,
-    /// Fingerprint of every unit, and the output paths it wrote.
-    units: Map<Unit, (u64, Vec<String>)>,
     jobs: Vec<Job>,
-    /// Index in `jobs` of each entry's own page.
-    entry_job: Vec<Option<usize>>,
     cards: Arc<Vec<Value>>,
     fps: Vec<EntryFp>,
-    /// Per entry: what its own page and email edition show.
-    full_fp: Vec<u64>,
-    global: u64,
-    /// Whether a template calls `get_posts` or `get_post`.
-    uses_functions: bool,
+}
+
+/// The last good build: its model, its output and what each unit read.
+struct State {
+    model: Model,
+    output: Output,
+    units: Map<Unit, Kept>,
+    reads: Reads,
     /// Fingerprint of the search index the output has.
     search_built: Option<u64>,
     /// Fingerprint the search index should have (`None`: search is off).
     search_wanted: Option<u64>,
+}
+
+/// A unit as last rendered.
+struct Kept {
+    /// Its definition: for a page, its path, template, language and alternates.
+    def: u64,
+    /// What it read, as numbers in [`Reads`].
+    reads: Vec<u32>,
+    /// The output paths it wrote.
+    paths: Vec<String>,
+}
+
+/// Every read some unit recorded, numbered, with its value when last looked at.
+#[derive(Default)]
+struct Reads {
+    list: Vec<Read>,
+    ids: Map<Read, u32>,
+    values: Vec<u64>,
+}
+
+impl Reads {
+    /// The number of `read`, valued by `now` if it is new.
+    fn id(&mut self, read: Read, now: &Now<'_>) -> u32 {
+        if let Some(&id) = self.ids.get(&read) {
+            return id;
+        }
+        let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
+        self.values.push(now.value(&read));
+        self.ids.insert(read.clone(), id);
+        self.list.push(read);
+        id
+    }
 }
 
 /// A part of the output rendered as a whole.
@@ -173,6 +208,126 @@ enum Unit {
     Theme,
     /// A file under `content/` copied as it is.
     Asset(String),
+}
+
+/// The value of a read that no longer finds anything (a post deleted).
+const GONE: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The site model as it is now, for valuing reads: each value is computed
+/// from what the renderers read through (cards, [`Views::full`]'s inputs,
+/// [`Listing`], [`SiteQuery`]), never from a list of their inputs.
+struct Now<'a> {
+    site: &'a Site,
+    views: &'a Views<'a>,
+    query: &'a SiteQuery,
+    fps: &'a [EntryFp],
+    entry: Map<&'a str, usize>,
+    tag: Map<(&'a str, &'a str), usize>,
+    shape: u64,
+}
+
+impl<'a> Now<'a> {
+    fn new(site: &'a Site, views: &'a Views<'a>, query: &'a SiteQuery, fps: &'a [EntryFp]) -> Now<'a> {
+        let entry = site.entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
+        let tag = site.tags.iter().flat_map(|(lang, ts)| ts.iter().enumerate().map(move |(k, t)| ((lang.as_str(), t.slug.as_str()), k))).collect();
+        // Which posts exist and their front matter decide every page, list and alternate.
+        let shape = hash_of(&fps.iter().map(|f| f.meta).collect::<Vec<_>>());
+        Now { site, views, query, fps, entry, tag, shape }
+    }
+
+    fn value(&self, read: &Read) -> u64 {
+        let site = self.site;
+        let entry = |p: &str| self.entry.get(p).copied();
+        match read {
+            Read::Base(lang) => hash_of(&self.views.shared(lang)),
+            Read::Card(p) => entry(p).map_or(GONE, |i| self.fps[i].card),
+            Read::Full(p) => entry(p).map_or(GONE, |i| full_fingerprint(site, self.fps, i)),
+            Read::List { lang, list, n } => {
+                let listing = match list {
+                    List::Index => Some(Listing::Index),
+                    List::Archive => Some(Listing::Archive),
+                    List::Tag(slug) => self.tag.get(&(lang.as_str(), slug.as_str())).map(|&k| Listing::Tag(k)),
+                };
+                let Some(listing) = listing else { return GONE };
+                let pages = listing.pages(site, lang);
+                if *n > pages {
+                    return GONE;
+                }
+                let mut h = hasher(pages as u64);
+                if let Listing::Tag(k) = listing {
+                    let t = &site.tags[lang][k];
+                    (&t.name, &t.slug, t.posts.len()).hash(&mut h);
+                }
+                listing.page(site, lang, *n).iter().for_each(|&i| self.fps[i].path.hash(&mut h));
+                h.finish()
+            }
+            Read::Tags(lang) => {
+                let mut h = DefaultHasher::new();
+                site.tags.get(lang).into_iter().flatten().for_each(|t| (&t.name, &t.slug, t.posts.len()).hash(&mut h));
+                h.finish()
+            }
+            Read::Query { lang, tag } => {
+                let mut h = DefaultHasher::new();
+                self.query.posts(lang, tag.as_deref()).iter().for_each(|&i| self.fps[i].path.hash(&mut h));
+                h.finish()
+            }
+            Read::Resolve { path, lang } => self.query.post(path, lang.as_deref()).map_or(GONE, |i| self.fps[i].path),
+            Read::Shape => self.shape,
+        }
+    }
+}
+
+/// What [`Views::full`] of entry `i` is made of: the post, its body, and the
+/// cards of the posts it links to as translations, related or neighbours
+/// (previous/next).
+fn full_fingerprint(site: &Site, fps: &[EntryFp], i: usize) -> u64 {
+    let e = &site.entries[i];
+    let mut h = DefaultHasher::new();
+    (fps[i].post, fps[i].rendered, e.translations.len()).hash(&mut h);
+    e.translations.iter().chain(&e.related).for_each(|&j| fps[j].card.hash(&mut h));
+    let (newer, older) = views::neighbours(site, i);
+    (newer.map(|j| fps[j].card), older.map(|j| fps[j].card)).hash(&mut h);
+    h.finish()
+}
+
+/// The definition of a page: what its job says besides the data it reads.
+fn page_definition(job: &Job, site: &Site) -> u64 {
+    let mut h = DefaultHasher::new();
+    (&job.path, &job.template, &job.lang, &job.alternates, &job.source).hash(&mut h);
+    match job.vars {
+        Vars::Entry(i) => (0u8, &site.entries[i].post.content_path).hash(&mut h),
+        Vars::List(listing, n) => (1u8, listing.name(site, &job.lang), n).hash(&mut h),
+        Vars::Tags => 2u8.hash(&mut h),
+        Vars::NotFound => 3u8.hash(&mut h),
+    }
+    h.finish()
+}
+
+/// The search index is made of every post and body.
+fn search_fingerprint(site: &Site, fps: &[EntryFp]) -> u64 {
+    let mut h = hasher(hash_of(&site.config.source));
+    fps.iter().for_each(|f| (f.meta, f.post, f.rendered).hash(&mut h));
+    h.finish()
+}
+
+/// A unit rendered: its files and what it read.
+struct Fresh {
+    files: Files,
+    reads: Vec<Read>,
+}
+
+/// What to do to the last build's output.
+struct Plan {
+    fresh: BTreeMap<Unit, Fresh>,
+    /// Every unit of the new build with its definition (`None`: the same units as before).
+    defs: Option<Map<Unit, u64>>,
+    gone: Vec<Unit>,
+    /// The value now of every read the last build recorded.
+    values: Vec<u64>,
+    /// Fingerprint of the search index the output will have.
+    search_built: Option<u64>,
+    /// Fingerprint the search index should have (`None`: search is off).
+    search_wanted: Option<u64>,
 }
 
 impl Incremental {
@@ -200,7 +355,7 @@ impl Incremental {
 
     /// The site of the last good build.
     pub fn site(&self) -> Option<&Site> {
-        self.state.as_ref().map(|s| &*s.site)
+        self.state.as_ref().map(|s| &*s.model.site)
     }
 
     /// The sources as last read.
@@ -245,7 +400,7 @@ impl Incremental {
     /// ([`SearchTask::run`]) and then put in place with [`Incremental::apply_search`].
     pub fn search_task(&self) -> Option<SearchTask> {
         let state = self.state.as_ref().filter(|_| self.pending())?;
-        Some(SearchTask { site: Arc::clone(&state.site), fp: state.search_wanted? })
+        Some(SearchTask { site: Arc::clone(&state.model.site), fp: state.search_wanted? })
     }
 
     /// Put a search index built by a [`SearchTask`] in place, if the site is
@@ -253,9 +408,9 @@ impl Incremental {
     /// [`Incremental::search_task`] gives the task for the site as it is now).
     pub fn apply_search(&mut self, index: SearchIndex) -> Option<Changes> {
         let state = self.state.as_mut().filter(|s| s.search_wanted == Some(index.fp) && s.units.contains_key(&Unit::Search))?;
-        let fresh = BTreeMap::from([(Unit::Search, index.files)]);
-        let fps: Map<Unit, u64> = [(Unit::Search, 0)].into_iter().collect();
-        let changes = apply(&mut state.output, &mut state.units, fresh, &fps, &[]);
+        let fresh = BTreeMap::from([(Unit::Search, Fresh { files: index.files, reads: Vec::new() })]);
+        let defs: Map<Unit, u64> = [(Unit::Search, 0)].into_iter().collect();
+        let changes = apply(&mut state.output, &mut state.units, fresh, &defs, &[], |_| Vec::new());
         state.search_built = Some(index.fp);
         Some(changes)
     }
@@ -387,9 +542,9 @@ impl Incremental {
     }
 
     /// The way for the common edit: one post whose front matter did not
-    /// change. Its body is rendered again and only the units that show that
-    /// post are looked at. `None` when this way does not apply; after a
-    /// change it could not finish, the next build takes the long way.
+    /// change. Its body is rendered again in place, the site keeps its shape
+    /// and its pages. `None` when this way does not apply; after a change it
+    /// could not finish, the next build takes the long way.
     fn body_only(&mut self) -> Option<Result<Changes, Vec<Error>>> {
         if self.everything || self.failed || self.touched.len() != 1 {
             return None;
@@ -397,105 +552,46 @@ impl Incremental {
         let path = self.touched.iter().next()?.clone();
         let state = self.state.as_mut()?;
         let sources = self.sources.as_ref()?;
-        let engine = self.engine.as_ref()?;
-        if state.uses_functions {
+        let engine = self.engine.as_mut()?;
+        let State { model, output, units, reads, search_built, search_wanted } = state;
+        if units.is_empty() {
             return None;
         }
-        let i = state.site.entries.iter().position(|e| e.post.content_path == path)?;
-        let post = build::parse_post(&path, sources.content.get(&path)?, &state.site.config).ok()?;
-        if !Arc::make_mut(&mut state.site).replace_body(i, Arc::clone(&post), &state.assets, &state.theme, self.cache.bodies()) {
+        let i = model.site.entries.iter().position(|e| e.post.content_path == path)?;
+        let post = build::parse_post(&path, sources.content.get(&path)?, &model.site.config).ok()?;
+        if !Arc::make_mut(&mut model.site).replace_body(i, Arc::clone(&post), &model.assets, &model.theme, self.cache.bodies()) {
             return None;
         }
         self.cache.set_post(post);
-        // From here on the kept state has changed: if this way cannot finish, the long way must.
+        // From here on the kept model has changed: if this way cannot finish, the long way must.
         self.failed = true;
-        let site = &*state.site;
+        let site = &*model.site;
         let e = &site.entries[i];
-        let with_words = uses(&state.theme, "words") || uses(&state.theme, "json_encode");
         let card = views::card(site, i);
-        let old = state.fps[i];
-        let fp = EntryFp { post: debug_hash(&*e.post), meta: old.meta, rendered: debug_hash(&*e.rendered), card: card_hash(&card, with_words) };
+        let old = model.fps[i];
+        let fp = EntryFp { path: old.path, post: hash_of(&*e.post), meta: old.meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
         self.memo.insert(path, Memo { post: Arc::clone(&e.post), rendered: Arc::clone(&e.rendered), fp, card: card.clone() });
-        state.fps[i] = fp;
-        Arc::make_mut(&mut state.cards)[i] = card;
+        model.fps[i] = fp;
+        Arc::make_mut(&mut model.cards)[i] = card;
 
-        // Posts whose own page shows this one: it, its translations, the posts that list it as
-        // related, and its neighbours (their previous/next links).
-        let mut shown_by: Vec<usize> = vec![i];
-        shown_by.extend(&e.translations);
-        let (newer, older) = views::neighbours(site, i);
-        shown_by.extend(newer.into_iter().chain(older));
-        shown_by.extend(site.entries.iter().enumerate().filter(|(_, x)| x.related.contains(&i)).map(|(j, _)| j));
-        shown_by.sort_unstable();
-        shown_by.dedup();
-        let card_fps: Vec<u64> = state.fps.iter().map(|f| f.card).collect();
-        let mut wanted: Vec<(Unit, u64)> = Vec::new();
-        let email = site.config.email.enabled;
-        for &j in &shown_by {
-            let full = full_fingerprint(site, &state.fps, &card_fps, j);
-            if full == state.full_fp[j] {
-                continue;
-            }
-            state.full_fp[j] = full;
-            if let Some(k) = state.entry_job[j] {
-                let job = &state.jobs[k];
-                wanted.push((Unit::Page(job.path.clone()), job_fingerprint(job, site, state.global, &card_fps, &state.full_fp)));
-            }
-            if email && site.entries[j].post.kind == Kind::Post {
-                wanted.push((Unit::Letter(site.entries[j].path.clone()), letter_fingerprint(state.global, state.full_fp[j])));
-            }
-        }
-        // Lists show its card.
-        if fp.card != old.card {
-            let lang = e.post.lang.as_str();
-            let tags: Vec<usize> =
-                site.tags.get(lang).map_or(Vec::new(), |ts| ts.iter().enumerate().filter(|(_, t)| t.posts.contains(&i)).map(|(k, _)| k).collect());
-            let position = site.posts_by_lang.get(lang).and_then(|ps| ps.iter().position(|&x| x == i));
-            let per_page = site.config.paginate.max(1);
-            for job in state.jobs.iter().filter(|j| j.lang == lang) {
-                let shows = match job.vars {
-                    Vars::Index(n) => position.is_some_and(|p| p / per_page + 1 == n),
-                    Vars::Tag(k) => tags.contains(&k),
-                    Vars::Archive => position.is_some(),
-                    _ => false,
-                };
-                if shows {
-                    wanted.push((Unit::Page(job.path.clone()), job_fingerprint(job, site, state.global, &card_fps, &state.full_fp)));
-                }
-            }
-        }
-        wanted.push((Unit::Feeds, feeds_fingerprint(site, state.global, &state.full_fp)));
-        let dirty: Vec<(Unit, u64)> = wanted.into_iter().filter(|(u, fp)| state.units.get(u).is_none_or(|(old, _)| old != fp)).collect();
-        if dirty.iter().any(|(u, _)| !state.units.contains_key(u)) {
-            return None;
-        }
-        state.search_wanted = site.config.search.then(|| search_fingerprint(site, state.global, &state.fps));
-
-        let views = Views::with_cards(site, &state.theme, Arc::clone(&state.cards));
-        let jobs: Map<&str, &Job> = dirty
-            .iter()
-            .filter_map(|(u, _)| match u {
-                Unit::Page(p) => state.jobs.iter().find(|j| j.path == *p).map(|j| (j.path.as_str(), j)),
-                _ => None,
-            })
-            .collect();
-        let letters: Map<&str, usize> = shown_by.iter().map(|&j| (site.entries[j].path.as_str(), j)).collect();
-        let cx = Cx { site, theme: &state.theme, views: &views, engine, jobs: &jobs, letters: &letters, sources };
-        let units: Vec<Unit> = dirty.iter().map(|(u, _)| u.clone()).collect();
-        let fresh = match render_units(&cx, &units) {
-            Ok(f) => f,
+        let query = SiteQuery::new(site, Arc::clone(&model.cards));
+        engine.add_site_functions(Arc::clone(&query));
+        let engine: &Engine = engine;
+        let views = Views::with_cards(site, &model.theme, Arc::clone(&model.cards));
+        let now = Now::new(site, &views, &query, &model.fps);
+        let cx = Cx::new(model, &views, engine, sources);
+        let prev = Prev { units, reads, search_built: *search_built };
+        let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false) {
+            Ok(p) => p,
             Err(errors) => return Some(Err(errors)),
         };
-        drop(views);
         // A unit writing other paths than before could clash with another: the long way decides.
-        if fresh
-            .iter()
-            .any(|(u, files)| state.units.get(u).is_none_or(|(_, old)| old.len() != files.len() || files.iter().zip(old).any(|((p, _), o)| p != o)))
-        {
+        if reshaped(&plan, Some(units)) {
             return None;
         }
-        let fps: Map<Unit, u64> = dirty.into_iter().collect();
-        let changes = apply(&mut state.output, &mut state.units, fresh, &fps, &[]);
+        *search_built = plan.search_built;
+        *search_wanted = plan.search_wanted;
+        let changes = commit(output, units, reads, plan, &now);
         self.touched.clear();
         self.failed = false;
         Some(Ok(changes))
@@ -516,9 +612,7 @@ impl Incremental {
             self.engine = Some(Engine::new(&theme, &site.config)?);
         }
         let Some(engine) = self.engine.as_mut() else { return Ok(Changes::default()) };
-        let with_words = uses(&theme, "words") || uses(&theme, "json_encode");
-        let uses_functions = uses(&theme, "get_post");
-        let everything = self.everything || self.state.is_none();
+        let everything = self.everything || self.state.is_none() || self.state.as_ref().is_some_and(|s| s.units.is_empty());
 
         // Fingerprints and cards of every entry, made again only for what changed.
         let made: Vec<Option<(EntryFp, Value)>> = site
@@ -531,9 +625,10 @@ impl Incremental {
                     return None;
                 }
                 let card = views::card(&site, i);
-                let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| debug_hash(&*e.post), |m| m.fp.post);
+                let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| hash_of(&*e.post), |m| m.fp.post);
                 let meta = hash_of(&(&e.post.content_path, &e.post.front_matter, e.post.body_line));
-                Some((EntryFp { post, meta, rendered: debug_hash(&*e.rendered), card: card_hash(&card, with_words) }, card))
+                let fp = EntryFp { path: hash_of(&e.post.content_path), post, meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
+                Some((fp, card))
             })
             .collect();
         let remade: Vec<bool> = made.iter().map(Option::is_some).collect();
@@ -548,14 +643,14 @@ impl Incremental {
         }
         let fps: Vec<EntryFp> = site.entries.iter().map(|e| self.memo[&e.post.content_path].fp).collect();
         // The cards: the last build's, changed where posts changed, while the posts keep their order.
-        let kept = self.state.as_mut().filter(|s| {
-            s.cards.len() == site.entries.len()
-                && s.site.entries.len() == site.entries.len()
-                && s.site.entries.iter().zip(&site.entries).all(|(a, b)| a.post.content_path == b.post.content_path)
+        let kept = self.state.as_mut().map(|s| &mut s.model).filter(|m| {
+            m.cards.len() == site.entries.len()
+                && m.site.entries.len() == site.entries.len()
+                && m.site.entries.iter().zip(&site.entries).all(|(a, b)| a.post.content_path == b.post.content_path)
         });
         let cards = match kept {
-            Some(state) => {
-                let mut cards = std::mem::take(&mut state.cards);
+            Some(model) => {
+                let mut cards = std::mem::take(&mut model.cards);
                 let list = Arc::make_mut(&mut cards);
                 for (i, e) in site.entries.iter().enumerate().filter(|(i, _)| remade[*i]) {
                     list[i] = self.memo[&e.post.content_path].card.clone();
@@ -564,175 +659,186 @@ impl Incremental {
             }
             None => Arc::new(site.entries.iter().map(|e| self.memo[&e.post.content_path].card.clone()).collect()),
         };
-        let card_fps: Vec<u64> = fps.iter().map(|f| f.card).collect();
-        let full_fp: Vec<u64> = (0..site.entries.len()).map(|i| full_fingerprint(&site, &fps, &card_fps, i)).collect();
-        let views = Views::with_cards(&site, &theme, Arc::clone(&cards));
-        if uses_functions {
-            engine.add_site_functions(functions::SiteQuery::new(&site, Arc::clone(&cards)));
-        }
+        let query = SiteQuery::new(&site, Arc::clone(&cards));
+        engine.add_site_functions(Arc::clone(&query));
         let engine: &Engine = engine;
         let jobs = render::jobs(&site, &theme, engine)?;
-        let global = global_fingerprint(&site, &theme, &views, &card_fps, uses_functions);
+        let model = Model { site: Arc::new(site), theme, assets, jobs, cards, fps };
 
-        // Every unit and its fingerprint.
-        let config = &site.config;
-        let mut units: Vec<(Unit, u64)> = Vec::with_capacity(jobs.len() + site.entries.len() + assets.len() + 4);
-        units.par_extend(jobs.par_iter().map(|job| (Unit::Page(job.path.clone()), job_fingerprint(job, &site, global, &card_fps, &full_fp))));
-        let letters: Map<&str, usize> = if config.email.enabled {
-            site.entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post).map(|(i, e)| (e.path.as_str(), i)).collect()
-        } else {
-            Map::default()
-        };
-        for (i, e) in site.entries.iter().enumerate().filter(|(_, e)| config.email.enabled && e.post.kind == Kind::Post) {
-            units.push((Unit::Letter(e.path.clone()), letter_fingerprint(global, full_fp[i])));
-        }
-        units.push((Unit::Feeds, feeds_fingerprint(&site, global, &full_fp)));
-        units.push((Unit::Theme, hash_of(&(global, theme.statics.keys().collect::<Vec<_>>()))));
-        let sitemap_fp = {
-            let mut h = hasher(global);
-            for job in &jobs {
-                (&job.path, &job.alternates).hash(&mut h);
-            }
-            // What the sitemap shows of each entry (not titles or bodies): where
-            // it is, its dates, its versions, and what it is listed with.
-            for e in &site.entries {
-                let p = &e.post;
-                (&e.path, &p.lang, p.kind == Kind::Post, p.date, p.updated, &p.tags).hash(&mut h);
-                e.translations.iter().for_each(|&j| site.entries[j].path.hash(&mut h));
-            }
-            h.finish()
-        };
-        units.push((Unit::Sitemap, sitemap_fp));
-        if config.search {
-            units.push((Unit::SearchPages, hash_of(&(global, "search pages"))));
-        }
-        units.extend(assets.iter().map(|p| (Unit::Asset(p.clone()), 0)));
-        let search_fp = search_fingerprint(&site, global, &fps);
-
-        // What to render: units new or changed, touched assets; the search index when asked.
-        let old_units = self.state.as_ref().map(|s| &s.units).filter(|_| !everything);
-        let search_built = self.state.as_ref().and_then(|s| s.search_built).filter(|_| old_units.is_some_and(|u| u.contains_key(&Unit::Search)));
-        let render_search = config.search && search_built != Some(search_fp) && (search || search_built.is_none());
-        let mut dirty: Vec<Unit> = units
-            .iter()
-            .filter(|(u, fp)| match (old_units.and_then(|o| o.get(u)), u) {
-                (Some(_), Unit::Asset(p)) => self.touched.contains(p),
-                (Some((old, _)), _) => old != fp,
-                (None, _) => true,
-            })
-            .map(|(u, _)| u.clone())
-            .collect();
-        if render_search {
-            dirty.push(Unit::Search);
-        }
-        let mut fps_of: Map<Unit, u64> = units.into_iter().collect();
-        if config.search {
-            fps_of.insert(Unit::Search, 0);
-        }
-        let gone: Vec<Unit> = old_units.map_or(Vec::new(), |o| o.keys().filter(|u| !fps_of.contains_key(*u)).cloned().collect());
-
-        let job_of: Map<&str, &Job> = jobs.iter().map(|j| (j.path.as_str(), j)).collect();
-        let cx = Cx { site: &site, theme: &theme, views: &views, engine, jobs: &job_of, letters: &letters, sources };
-        let fresh = render_units(&cx, &dirty)?;
-        drop(views);
-
-        // A path claimed by two units: the full build's rules (first come, or an error) decide.
-        let reshaped = everything
-            || !gone.is_empty()
-            || fresh.iter().any(|(u, files)| {
-                old_units.and_then(|o| o.get(u)).is_none_or(|(_, old)| old.len() != files.len() || files.iter().zip(old).any(|((p, _), o)| p != o))
-            });
-        if reshaped {
-            let mut claimed: HashSet<&str> = HashSet::new();
-            let paths = fps_of.keys().flat_map(|u| match fresh.get(u) {
-                Some(files) => files.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
-                None => old_units.and_then(|o| o.get(u)).map_or(Vec::new(), |(_, ps)| ps.iter().map(String::as_str).collect()),
-            });
-            let clash = paths.into_iter().any(|p| !claimed.insert(p));
-            if clash {
-                drop(claimed);
-                return self.full(site, theme, assets, search_fp);
-            }
+        let views = Views::with_cards(&model.site, &model.theme, Arc::clone(&model.cards));
+        let now = Now::new(&model.site, &views, &query, &model.fps);
+        let cx = Cx::new(&model, &views, engine, sources);
+        let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev { units: &s.units, reads: &s.reads, search_built: s.search_built });
+        let defs = definitions(&model);
+        let plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search)?;
+        let prev_units = prev.as_ref().map(|p| p.units);
+        let clash = reshaped(&plan, prev_units) && claims_twice(&plan, prev_units);
+        if clash {
+            drop(cx);
+            drop(now);
+            drop(views);
+            return self.full(model);
         }
 
         // Apply: drop what is gone, write what was rendered. Rendering
         // everything starts from an empty output, so nothing stale survives.
-        let (mut output, mut kept_units, old_output) = match self.state.take() {
-            Some(s) if !everything => (s.output, s.units, None),
-            Some(s) => (Output::default(), Map::default(), Some(s.output)),
-            None => (Output::default(), Map::default(), Some(Output::default())),
+        let (mut output, mut units, mut reads, old_output) = match self.state.take() {
+            Some(s) if !everything => (s.output, s.units, s.reads, None),
+            Some(s) => (Output::default(), Map::default(), Reads::default(), Some(s.output)),
+            None => (Output::default(), Map::default(), Reads::default(), Some(Output::default())),
         };
-        let mut changes = apply(&mut output, &mut kept_units, fresh, &fps_of, &gone);
+        let (search_built, search_wanted) = (plan.search_built, plan.search_wanted);
+        let mut changes = commit(&mut output, &mut units, &mut reads, plan, &now);
         if let Some(old) = old_output {
-            changes = Changes {
-                written: output.files.iter().filter(|(k, v)| old.files.get(*k) != Some(v)).map(|(k, _)| k.clone()).collect(),
-                removed: old.files.keys().filter(|k| !output.files.contains_key(*k)).cloned().collect(),
-            };
+            changes = diff(&old, &output);
         }
-        let entry_job = {
-            let mut v = vec![None; site.entries.len()];
-            for (k, job) in jobs.iter().enumerate() {
-                if let Vars::Entry(i) = job.vars {
-                    v[i] = Some(k);
-                }
-            }
-            v
-        };
-        let search_wanted = config.search.then_some(search_fp);
-        let search_built = if render_search { Some(search_fp) } else { search_built };
-        self.state = Some(State {
-            site: Arc::new(site),
-            theme,
-            assets,
-            output,
-            units: kept_units,
-            jobs,
-            entry_job,
-            cards,
-            fps,
-            full_fp,
-            global,
-            uses_functions,
-            search_built,
-            search_wanted,
-        });
+        drop(cx);
+        drop(now);
+        drop(views);
+        self.state = Some(State { model, output, units, reads, search_built, search_wanted });
         self.everything = false;
         self.touched.clear();
         Ok(changes)
     }
 
-    /// Render everything with the full build's functions (when two units claim one path).
-    fn full(&mut self, site: Site, theme: Theme, assets: BTreeSet<String>, search_fp: u64) -> Result<Changes, Vec<Error>> {
+    /// Render everything with the full build's functions (when two units claim
+    /// one path). No units are kept: the next build renders everything again.
+    fn full(&mut self, model: Model) -> Result<Changes, Vec<Error>> {
         let Some(sources) = self.sources.as_ref() else { return Ok(Changes::default()) };
-        let mut output = render::render(&site, &theme)?;
-        build::add_assets(&mut output, sources, &assets)?;
+        let mut output = render::render(&model.site, &model.theme)?;
+        build::add_assets(&mut output, sources, &model.assets)?;
         let old = self.state.take().map(|s| s.output).unwrap_or_default();
-        let changes = Changes {
-            written: output.files.iter().filter(|(k, v)| old.files.get(*k) != Some(v)).map(|(k, _)| k.clone()).collect(),
-            removed: old.files.keys().filter(|k| !output.files.contains_key(*k)).cloned().collect(),
-        };
-        // No units: the next build renders everything again.
-        let search = site.config.search.then_some(search_fp);
-        let n = site.entries.len();
-        self.state = Some(State {
-            site: Arc::new(site),
-            theme,
-            assets,
-            output,
-            units: Map::default(),
-            jobs: Vec::new(),
-            entry_job: vec![None; n],
-            cards: Arc::default(),
-            fps: Vec::new(),
-            full_fp: Vec::new(),
-            global: 0,
-            uses_functions: true,
-            search_built: search,
-            search_wanted: search,
-        });
+        let changes = diff(&old, &output);
+        let search = model.site.config.search.then(|| search_fingerprint(&model.site, &model.fps));
+        self.state = Some(State { model, output, units: Map::default(), reads: Reads::default(), search_built: search, search_wanted: search });
         self.everything = true;
         self.touched.clear();
         Ok(changes)
+    }
+}
+
+/// What the last build kept that a plan compares with.
+struct Prev<'a> {
+    units: &'a Map<Unit, Kept>,
+    reads: &'a Reads,
+    search_built: Option<u64>,
+}
+
+/// Every unit of a build of `model` but the search index, with its definition.
+fn definitions(model: &Model) -> Map<Unit, u64> {
+    let site = &*model.site;
+    let config = &site.config;
+    let mut defs: Map<Unit, u64> = Map::default();
+    defs.par_extend(model.jobs.par_iter().map(|job| (Unit::Page(job.path.clone()), page_definition(job, site))));
+    if config.email.enabled {
+        for e in site.entries.iter().filter(|e| e.post.kind == Kind::Post) {
+            defs.insert(Unit::Letter(e.path.clone()), hash_of(&e.post.content_path));
+        }
+    }
+    defs.insert(Unit::Feeds, 0);
+    defs.insert(Unit::Sitemap, 0);
+    defs.insert(Unit::Theme, hash_of(&model.theme.statics.keys().collect::<Vec<_>>()));
+    if config.search {
+        defs.insert(Unit::SearchPages, 0);
+    }
+    defs.extend(model.assets.iter().map(|p| (Unit::Asset(p.clone()), 0)));
+    defs
+}
+
+/// Which units to render and their files. `defs` is every unit of the new
+/// build (`None`: the same units as before); without `prev`, all of them.
+fn plan(
+    prev: Option<&Prev<'_>>,
+    defs: Option<Map<Unit, u64>>,
+    now: &Now<'_>,
+    cx: &Cx<'_>,
+    touched: &BTreeSet<String>,
+    search: bool,
+) -> Result<Plan, Vec<Error>> {
+    let site = cx.site;
+    let values: Vec<u64> = prev.map_or(Vec::new(), |p| p.reads.list.par_iter().map(|r| now.value(r)).collect());
+    let changed: Vec<bool> = prev.map_or(Vec::new(), |p| values.iter().zip(&p.reads.values).map(|(a, b)| a != b).collect());
+    let stale = |kept: &Kept| kept.reads.iter().any(|&r| changed.get(r as usize).copied().unwrap_or(true));
+    let mut dirty: Vec<Unit> = match (&defs, prev) {
+        (Some(defs), _) => defs
+            .iter()
+            .filter(|(u, def)| match (prev.and_then(|p| p.units.get(*u)), u) {
+                (Some(_), Unit::Asset(p)) => touched.contains(p),
+                (Some(kept), _) => kept.def != **def || stale(kept),
+                (None, _) => true,
+            })
+            .map(|(u, _)| u.clone())
+            .collect(),
+        (None, Some(p)) => p.units.iter().filter(|(u, kept)| !matches!(u, Unit::Search) && stale(kept)).map(|(u, _)| u.clone()).collect(),
+        (None, None) => Vec::new(),
+    };
+    dirty.sort();
+    let gone: Vec<Unit> = match (&defs, prev) {
+        (Some(defs), Some(p)) => p.units.keys().filter(|u| !matches!(u, Unit::Search) && !defs.contains_key(*u)).cloned().collect(),
+        _ => Vec::new(),
+    };
+
+    // The search index: rendered when asked (or never built), else marked stale.
+    let search_fp = site.config.search.then(|| search_fingerprint(site, now.fps));
+    let built = prev.and_then(|p| p.search_built).filter(|_| prev.is_some_and(|p| p.units.contains_key(&Unit::Search)));
+    let render_search = search_fp.is_some() && built != search_fp && (search || built.is_none());
+    if render_search {
+        dirty.push(Unit::Search);
+    }
+    let mut gone = gone;
+    if search_fp.is_none() && prev.is_some_and(|p| p.units.contains_key(&Unit::Search)) {
+        gone.push(Unit::Search);
+    }
+    let fresh = render_units(cx, &dirty)?;
+    let mut defs = defs;
+    if let (Some(defs), Some(_)) = (defs.as_mut(), search_fp) {
+        defs.insert(Unit::Search, 0);
+    }
+    Ok(Plan { fresh, defs, gone, values, search_built: if render_search { search_fp } else { built }, search_wanted: search_fp })
+}
+
+/// Whether a plan changes which paths units write: then two units could
+/// claim one path, which the full build's rules decide.
+fn reshaped(plan: &Plan, prev: Option<&Map<Unit, Kept>>) -> bool {
+    prev.is_none()
+        || !plan.gone.is_empty()
+        || plan.fresh.iter().any(|(u, fresh)| {
+            prev.and_then(|o| o.get(u))
+                .is_none_or(|kept| kept.paths.len() != fresh.files.len() || fresh.files.iter().zip(&kept.paths).any(|((p, _), o)| p != o))
+        })
+}
+
+/// Whether two units of the new build write the same path.
+fn claims_twice(plan: &Plan, prev: Option<&Map<Unit, Kept>>) -> bool {
+    let mut claimed: HashSet<&str> = HashSet::new();
+    let units: Vec<&Unit> = match &plan.defs {
+        Some(defs) => defs.keys().collect(),
+        None => prev.map_or(Vec::new(), |p| p.keys().collect()),
+    };
+    units.into_iter().any(|u| {
+        let paths: Vec<&str> = match plan.fresh.get(u) {
+            Some(fresh) => fresh.files.iter().map(|(p, _)| p.as_str()).collect(),
+            None => prev.and_then(|o| o.get(u)).map_or(Vec::new(), |kept| kept.paths.iter().map(String::as_str).collect()),
+        };
+        paths.into_iter().any(|p| !claimed.insert(p))
+    })
+}
+
+/// Carry out `plan` on the kept output, units and reads.
+fn commit(output: &mut Output, units: &mut Map<Unit, Kept>, reads: &mut Reads, plan: Plan, now: &Now<'_>) -> Changes {
+    let Plan { fresh, defs, gone, values, .. } = plan;
+    if values.len() == reads.values.len() {
+        reads.values = values;
+    }
+    let defs = defs.unwrap_or_else(|| units.iter().map(|(u, k)| (u.clone(), k.def)).filter(|(u, _)| fresh.contains_key(u)).collect());
+    apply(output, units, fresh, &defs, &gone, |list| list.into_iter().map(|r| reads.id(r, now)).collect())
+}
+
+/// What changed from `old` to `new`.
+fn diff(old: &Output, new: &Output) -> Changes {
+    Changes {
+        written: new.files.iter().filter(|(k, v)| old.files.get(*k) != Some(v)).map(|(k, _)| k.clone()).collect(),
+        removed: old.files.keys().filter(|k| !new.files.contains_key(*k)).cloned().collect(),
     }
 }
 
@@ -742,79 +848,99 @@ struct Cx<'a> {
     theme: &'a Theme,
     views: &'a Views<'a>,
     engine: &'a Engine,
-    /// The jobs of the pages to render, by path.
-    jobs: &'a Map<&'a str, &'a Job>,
+    /// The jobs of the pages, by path.
+    jobs: Map<&'a str, &'a Job>,
     /// Entries with an email edition, by output folder.
-    letters: &'a Map<&'a str, usize>,
+    letters: Map<&'a str, usize>,
     sources: &'a Sources,
 }
 
-/// Render `units`: their files, or every error found.
-fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Files>, Vec<Error>> {
+impl<'a> Cx<'a> {
+    fn new(model: &'a Model, views: &'a Views<'a>, engine: &'a Engine, sources: &'a Sources) -> Cx<'a> {
+        let site = &*model.site;
+        let letters = if site.config.email.enabled {
+            site.entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post).map(|(i, e)| (e.path.as_str(), i)).collect()
+        } else {
+            Map::default()
+        };
+        Cx { site, theme: &model.theme, views, engine, jobs: model.jobs.iter().map(|j| (j.path.as_str(), j)).collect(), letters, sources }
+    }
+}
+
+/// Render `units`, each recording what it reads: their files, or every error found.
+fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Fresh>, Vec<Error>> {
     let site = cx.site;
     let inliner = email::Inliner::default();
-    // Pages and letters in parallel; the rest are whole-site units, rendered after.
-    let each: Vec<Result<Files, Error>> = units
-        .par_iter()
-        .filter(|u| matches!(u, Unit::Page(_) | Unit::Letter(_)))
-        .map(|unit| match unit {
+    let render_one = |unit: &Unit, errors: &mut Vec<Error>| -> Files {
+        let whole = |f: &dyn Fn(&mut Output, &mut Vec<Error>), errors: &mut Vec<Error>| -> Files {
+            let mut out = Output::default();
+            f(&mut out, errors);
+            out.files.into_iter().collect()
+        };
+        match unit {
             Unit::Page(path) => match cx.jobs.get(path.as_str()) {
-                Some(job) => render::render_job(job, site, cx.views, cx.engine).map(|html| vec![(path.clone(), Arc::new(html.into_bytes()))]),
-                None => Ok(Vec::new()),
+                Some(job) => match render::render_job(job, site, cx.views, cx.engine) {
+                    Ok(html) => vec![(path.clone(), Arc::new(html.into_bytes()))],
+                    Err(e) => {
+                        errors.push(e);
+                        Vec::new()
+                    }
+                },
+                None => Vec::new(),
             },
             Unit::Letter(folder) => match cx.letters.get(folder.as_str()) {
-                Some(&i) => email::letter(site, cx.theme, cx.views, cx.engine, &inliner, i).map(|(p, html, text)| {
-                    vec![(format!("{p}email.html"), Arc::new(html.into_bytes())), (format!("{p}email.txt"), Arc::new(text.into_bytes()))]
-                }),
-                None => Ok(Vec::new()),
+                Some(&i) => match email::letter(site, cx.theme, cx.views, cx.engine, &inliner, i) {
+                    Ok((p, html, text)) => {
+                        vec![(format!("{p}email.html"), Arc::new(html.into_bytes())), (format!("{p}email.txt"), Arc::new(text.into_bytes()))]
+                    }
+                    Err(e) => {
+                        errors.push(e);
+                        Vec::new()
+                    }
+                },
+                None => Vec::new(),
             },
-            _ => Ok(Vec::new()),
-        })
-        .collect();
-    let mut errors = Vec::new();
-    let mut fresh: BTreeMap<Unit, Files> = BTreeMap::new();
-    for (unit, r) in units.iter().filter(|u| matches!(u, Unit::Page(_) | Unit::Letter(_))).zip(each) {
-        match r {
-            Ok(files) => {
-                fresh.insert(unit.clone(), files);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    let whole = |f: &dyn Fn(&mut Output, &mut Vec<Error>), errors: &mut Vec<Error>| -> Files {
-        let mut out = Output::default();
-        f(&mut out, errors);
-        out.files.into_iter().collect()
-    };
-    for unit in units {
-        let files = match unit {
-            Unit::Feeds => whole(&|o, _| feeds::render(site, cx.theme, o), &mut errors),
-            Unit::Theme => whole(&|o, e| render::theme_files(site, cx.theme, o, e), &mut errors),
+            Unit::Feeds => whole(&|o, _| feeds::render(site, cx.theme, o), errors),
+            Unit::Theme => whole(&|o, e| render::theme_files(site, cx.theme, o, e), errors),
             Unit::Asset(p) => match cx.sources.content.get(p) {
                 Some(bytes) => vec![(p.clone(), Arc::new(bytes.clone()))],
                 None => Vec::new(),
             },
             Unit::Sitemap => {
-                let keys = html_keys(site, cx.theme, cx.jobs);
-                whole(&|o, _| sitemap_of(site, &keys, o), &mut errors)
+                let keys = html_keys(site, cx.theme, &cx.jobs);
+                whole(&|o, _| sitemap_of(site, &keys, o), errors)
             }
-            Unit::SearchPages => whole(&|o, e| search::pages(site, cx.views, cx.engine, o, e), &mut errors),
-            Unit::Search => whole(&|o, _| search::index(site, o), &mut errors),
-            Unit::Page(_) | Unit::Letter(_) => continue,
-        };
-        fresh.insert(unit.clone(), files);
+            Unit::SearchPages => whole(&|o, e| search::pages(site, cx.views, cx.engine, o, e), errors),
+            Unit::Search => whole(&|o, _| search::index(site, o), errors),
+        }
+    };
+    let each: Vec<(Files, Vec<Read>, Vec<Error>)> = units
+        .par_iter()
+        .map(|unit| {
+            let mut errors = Vec::new();
+            let (files, reads) = reads::recording(|| render_one(unit, &mut errors));
+            (files, reads, errors)
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut fresh: BTreeMap<Unit, Fresh> = BTreeMap::new();
+    for (unit, (files, reads, errs)) in units.iter().zip(each) {
+        errors.extend(errs);
+        fresh.insert(unit.clone(), Fresh { files, reads });
     }
     if errors.is_empty() { Ok(fresh) } else { Err(render::finish_errors(errors)) }
 }
 
 /// Put the files of `fresh` units into `output` and drop the files their
-/// units no longer write and those of `gone` units; `units` follows.
+/// units no longer write and those of `gone` units; `units` follows, with
+/// each fresh unit's reads numbered by `intern`.
 fn apply(
     output: &mut Output,
-    units: &mut Map<Unit, (u64, Vec<String>)>,
-    fresh: BTreeMap<Unit, Files>,
-    fps: &Map<Unit, u64>,
+    units: &mut Map<Unit, Kept>,
+    fresh: BTreeMap<Unit, Fresh>,
+    defs: &Map<Unit, u64>,
     gone: &[Unit],
+    mut intern: impl FnMut(Vec<Read>) -> Vec<u32>,
 ) -> Changes {
     let mut changes = Changes::default();
     let drop_paths = |paths: &[String], keep: &HashSet<&str>, output: &mut Output, changes: &mut Changes| {
@@ -825,14 +951,14 @@ fn apply(
         }
     };
     for unit in gone {
-        if let Some((_, paths)) = units.remove(unit) {
-            drop_paths(&paths, &HashSet::new(), output, &mut changes);
+        if let Some(kept) = units.remove(unit) {
+            drop_paths(&kept.paths, &HashSet::new(), output, &mut changes);
         }
     }
-    for (unit, files) in fresh {
+    for (unit, Fresh { files, reads }) in fresh {
         let keep: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-        if let Some((_, old)) = units.get(&unit) {
-            drop_paths(old, &keep, output, &mut changes);
+        if let Some(kept) = units.get(&unit) {
+            drop_paths(&kept.paths, &keep, output, &mut changes);
         }
         drop(keep);
         let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
@@ -842,13 +968,13 @@ fn apply(
                 output.files.insert(path, bytes);
             }
         }
-        let fp = fps.get(&unit).copied().unwrap_or(0);
-        units.insert(unit, (fp, paths));
+        let def = defs.get(&unit).copied().unwrap_or(0);
+        units.insert(unit, Kept { def, reads: intern(reads), paths });
     }
-    // Units that were not rendered again keep their files; their fingerprints follow.
-    for (unit, fp) in fps {
-        if let Some(entry) = units.get_mut(unit) {
-            entry.0 = *fp;
+    // Units that were not rendered again keep their files; their definitions follow.
+    for (unit, def) in defs {
+        if let Some(kept) = units.get_mut(unit) {
+            kept.def = *def;
         }
     }
     // A removed path may have been written again by another unit.
@@ -858,57 +984,6 @@ fn apply(
     changes.removed.sort();
     changes.removed.dedup();
     changes
-}
-
-/// Whether any template of the theme contains `word`.
-fn uses(theme: &Theme, word: &str) -> bool {
-    theme.templates.values().any(|t| t.contains(word))
-}
-
-/// A card as lists show it: `words` counts only when a template could show it.
-fn card_hash(card: &Value, with_words: bool) -> u64 {
-    let mut h = DefaultHasher::new();
-    match card {
-        Value::Object(map) => map.iter().filter(|(k, _)| with_words || *k != "words").for_each(|(k, v)| (k, v.to_string()).hash(&mut h)),
-        other => other.to_string().hash(&mut h),
-    }
-    h.finish()
-}
-
-/// What the own page and email edition of entry `i` show: the post, its
-/// body, and the posts it links to as translations, related or neighbours.
-fn full_fingerprint(site: &Site, fps: &[EntryFp], card_fps: &[u64], i: usize) -> u64 {
-    let e = &site.entries[i];
-    let mut h = DefaultHasher::new();
-    (fps[i], e.translations.len()).hash(&mut h);
-    e.translations.iter().chain(&e.related).for_each(|&j| card_fps[j].hash(&mut h));
-    let (newer, older) = views::neighbours(site, i);
-    (newer.map(|j| card_fps[j]), older.map(|j| card_fps[j])).hash(&mut h);
-    h.finish()
-}
-
-fn letter_fingerprint(global: u64, full: u64) -> u64 {
-    hash_of(&(global, "letter", full))
-}
-
-/// The feeds show the newest posts of each language in full.
-fn feeds_fingerprint(site: &Site, global: u64, full_fp: &[u64]) -> u64 {
-    let mut h = hasher(global);
-    for (lang, posts) in &site.posts_by_lang {
-        lang.hash(&mut h);
-        posts.iter().take(site.config.feeds.limit.max(1)).for_each(|&i| full_fp[i].hash(&mut h));
-    }
-    h.finish()
-}
-
-/// The search index holds every post's card and text.
-fn search_fingerprint(site: &Site, global: u64, fps: &[EntryFp]) -> u64 {
-    let mut h = hasher(global);
-    for (lang, posts) in &site.posts_by_lang {
-        lang.hash(&mut h);
-        posts.iter().for_each(|&i| (fps[i].post, fps[i].rendered, fps[i].card).hash(&mut h));
-    }
-    h.finish()
 }
 
 /// A path relative to the site's root, with `/` separators, if it stays inside it.
@@ -936,82 +1011,6 @@ fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
     h.finish()
 }
 
-/// A fingerprint of everything in a value's `Debug` form (posts and rendered
-/// bodies: every field, in a stable order), without building the string.
-fn debug_hash<T: std::fmt::Debug + ?Sized>(value: &T) -> u64 {
-    struct Feed(DefaultHasher);
-    impl std::fmt::Write for Feed {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.write(s.as_bytes());
-            Ok(())
-        }
-    }
-    let mut f = Feed(DefaultHasher::new());
-    let _ = write!(f, "{value:?}");
-    f.0.finish()
-}
-
-/// What every page shares: config, each language's `site` object and
-/// strings, and, when a template calls `get_posts`/`get_post`, every card.
-/// `site.post_count` counts only when a template names it, so that adding a
-/// post does not make every page new.
-fn global_fingerprint(site: &Site, theme: &Theme, views: &Views<'_>, card_fp: &[u64], uses_functions: bool) -> u64 {
-    let uses = |word: &str| theme.templates.values().any(|t| t.contains(word));
-    let mut h = DefaultHasher::new();
-    let (config, per_lang) = views.shared();
-    config.to_string().hash(&mut h);
-    let counts = uses("post_count");
-    for (lang, (site_object, strings)) in per_lang {
-        lang.hash(&mut h);
-        match site_object {
-            Value::Object(map) if !counts => map.iter().filter(|(k, _)| *k != "post_count").for_each(|(k, v)| (k, v.to_string()).hash(&mut h)),
-            other => other.to_string().hash(&mut h),
-        }
-        strings.to_string().hash(&mut h);
-    }
-    if uses_functions {
-        card_fp.hash(&mut h);
-        site.posts_by_lang.hash(&mut h);
-        for (lang, tags) in &site.tags {
-            lang.hash(&mut h);
-            tags.iter().for_each(|t| (&t.slug, &t.posts).hash(&mut h));
-        }
-        site.entries.iter().for_each(|e| (&e.post.content_path, &e.translations).hash(&mut h));
-    }
-    h.finish()
-}
-
-/// Everything one page shows.
-fn job_fingerprint(job: &Job, site: &Site, global: u64, card_fp: &[u64], full_fp: &[u64]) -> u64 {
-    let mut h = hasher(global);
-    (&job.path, &job.template, &job.lang, &job.alternates, &job.source).hash(&mut h);
-    let lang = job.lang.as_str();
-    let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
-    match job.vars {
-        Vars::NotFound => 0.hash(&mut h),
-        Vars::Entry(i) => (1, full_fp[i]).hash(&mut h),
-        Vars::Index(n) => {
-            let per_page = site.config.paginate.max(1);
-            (2, n, posts.len().div_ceil(per_page)).hash(&mut h);
-            posts.iter().skip((n - 1) * per_page).take(per_page).for_each(|&i| card_fp[i].hash(&mut h));
-        }
-        Vars::Tags => {
-            3.hash(&mut h);
-            site.tags.get(lang).into_iter().flatten().for_each(|t| (&t.name, &t.slug, t.posts.len()).hash(&mut h));
-        }
-        Vars::Tag(k) => {
-            let t = &site.tags[lang][k];
-            (4, &t.name, &t.slug).hash(&mut h);
-            t.posts.iter().for_each(|&i| card_fp[i].hash(&mut h));
-        }
-        Vars::Archive => {
-            5.hash(&mut h);
-            posts.iter().for_each(|&i| card_fp[i].hash(&mut h));
-        }
-    }
-    h.finish()
-}
-
 /// The HTML pages a full build has when it writes the sitemap: the template
 /// pages, the search pages and the theme's static HTML files.
 fn html_keys(site: &Site, theme: &Theme, jobs: &Map<&str, &Job>) -> Vec<String> {
@@ -1034,47 +1033,5 @@ fn sitemap_of(site: &Site, keys: &[String], out: &mut Output) {
         if let Some(bytes) = pages.files.remove(name) {
             out.files.entry(name.to_string()).or_insert(bytes);
         }
-    }
-}
-
-/// FxHash (as in rustc): a fast hash for keys the site makes itself (paths,
-/// units), not for fingerprints.
-#[derive(Debug, Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }

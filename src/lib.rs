@@ -18,6 +18,8 @@ pub mod incremental;
 pub mod markdown;
 pub mod output;
 pub mod post;
+pub(crate) mod reads;
+pub mod reference;
 pub mod render;
 pub mod sanitize;
 pub mod serve;

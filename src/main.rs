@@ -32,6 +32,11 @@ enum Command {
         /// Write here instead of ROOT/public.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Build into an output folder that holds files gen did not write
+        /// (a gh-pages checkout): they are kept, and replaced only where
+        /// the site has a file of the same name.
+        #[arg(long)]
+        force: bool,
     },
     /// Build in memory and report broken links, anchors, related slugs and images.
     Check {
@@ -71,7 +76,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Build { drafts, base_url, output } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url }),
+        Command::Build { drafts, base_url, output, force } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url, force }),
         Command::Check { drafts } => cmd::check::run(&cli.root, drafts),
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(cli.root)),
         Command::New { title, lang, issue } => cmd::new::run(&cmd::new::Args { root: cli.root, title, lang, issue }),

@@ -11,15 +11,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Whether a file is a dated post or a standalone page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Post,
     Page,
 }
 
-/// A parsed post or page.
-#[derive(Debug, Clone)]
+/// A parsed post or page. It hashes (derived) over every field: the live
+/// preview fingerprints posts by it.
+#[derive(Debug, Clone, Hash)]
 pub struct Post {
     /// Path as shown in messages: `content/posts/a.md`.
     pub path: PathBuf,

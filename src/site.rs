@@ -8,6 +8,8 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::markdown::{self, LateComments, Rendered};
 use crate::post::{Kind, Post};
+use crate::reference::{self, How, Reference};
+use crate::render::html;
 use crate::slug;
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -33,6 +35,10 @@ pub struct Entry {
     pub translations: Vec<usize>,
     /// Resolved `related` entries.
     pub related: Vec<usize>,
+    /// The URL of `cover.image`, resolved like a link of the body.
+    pub cover_url: Option<String>,
+    /// The output file `cover.image` must name, when it named no content file.
+    pub cover_verify: Option<String>,
 }
 
 /// Posts sharing a tag, in one language.
@@ -63,6 +69,8 @@ pub struct Site {
     pub pages_by_lang: BTreeMap<String, Vec<usize>>,
     /// Tags per language, sorted by slug.
     pub tags: BTreeMap<String, Vec<Tag>>,
+    /// Content paths of the drafts left out of this build (links to them say so).
+    pub drafts: BTreeSet<String>,
 }
 
 /// Rendered bodies kept from one build to the next (the live preview). A body
@@ -85,7 +93,7 @@ struct CachedBody {
 }
 
 /// Every `@/` path a body resolved, with what it resolved to.
-type Links = Vec<(String, Result<String, String>)>;
+type Links = Vec<(String, Result<markdown::Resolved, String>)>;
 
 /// Options of a build that change what the site holds.
 #[derive(Debug, Clone, Copy, Default)]
@@ -120,6 +128,7 @@ impl Site {
         cache: &mut RenderCache,
     ) -> Result<Site, Vec<Error>> {
         let mut errors = Vec::new();
+        let drafts: BTreeSet<String> = posts.iter().filter(|p| p.draft && !options.drafts).map(|p| p.content_path.clone()).collect();
         let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
         // Newest first; ties broken by path so the order never depends on the file system.
         posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.content_path.cmp(&b.content_path)));
@@ -140,6 +149,8 @@ impl Site {
                     rendered: Arc::default(),
                     translations: Vec::new(),
                     related: Vec::new(),
+                    cover_url: None,
+                    cover_verify: None,
                 }
             })
             .collect();
@@ -241,7 +252,10 @@ impl Site {
         cache.comments.retain(|k, _| comments_used.contains(k));
 
         // Render every body in parallel; links resolve against the placed entries.
-        let resolver = Resolver::new(&entries, assets, &config);
+        let resolver = Resolver::new(&entries, assets, &drafts, &config);
+        // Front matter references (`cover.image`) resolve as the body's do.
+        let covers: Vec<Option<Result<markdown::Resolved, String>>> =
+            entries.iter().map(|e| e.post.cover.as_ref().map(|c| resolver.resolve(&c.image, e, &e.post.lang))).collect();
         // A cached body stands if its post, comments and every link it resolved are as they were.
         let reused: Vec<Option<Arc<Rendered>>> = entries
             .par_iter()
@@ -250,7 +264,7 @@ impl Site {
                 let c = cache.bodies.get(&e.post.content_path)?;
                 let same = Arc::ptr_eq(&c.post, &e.post)
                     && c.extra_comments.as_deref() == extra_comments.get(&i).map(Vec::as_slice)
-                    && c.links.iter().all(|(path, result)| resolver.link(path, &e.post.lang) == *result);
+                    && c.links.iter().all(|(path, result)| resolver.resolve(path, e, &e.post.lang) == *result);
                 same.then(|| Arc::clone(&c.rendered))
             })
             .collect();
@@ -284,6 +298,19 @@ impl Site {
         for (e, r) in entries.iter_mut().zip(rendered) {
             e.rendered = r;
         }
+        for (e, cover) in entries.iter_mut().zip(covers) {
+            match cover {
+                Some(Ok(r)) => {
+                    e.cover_url = Some(r.url);
+                    e.cover_verify = r.verify;
+                }
+                Some(Err(message)) => {
+                    let image = e.post.cover.as_ref().map_or("", |c| c.image.as_str());
+                    errors.push(key_error(e, "cover", image, format!("cover image: {message}")));
+                }
+                None => {}
+            }
+        }
 
         let mut posts_by_lang: BTreeMap<String, Vec<usize>> = config.languages.iter().map(|l| (l.clone(), Vec::new())).collect();
         let mut pages_by_lang: BTreeMap<String, Vec<usize>> = posts_by_lang.clone();
@@ -298,7 +325,65 @@ impl Site {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Site { config, entries, posts_by_lang, pages_by_lang, tags })
+        Ok(Site { config, entries, posts_by_lang, pages_by_lang, tags, drafts })
+    }
+
+    /// The local references that named no content file and name no file of
+    /// the built `output` either: an error each, at the place it is written.
+    pub fn check_references(&self, output: &crate::output::Output, assets: &BTreeSet<String>) -> Vec<Error> {
+        let mut errors = Vec::new();
+        let exists = |file: &str| output.files.contains_key(file);
+        let known = || assets.iter().map(|a| format!("/{a}")).chain(self.entries.iter().map(|e| format!("/{}", e.path))).collect::<Vec<String>>();
+        let mut names: Option<Vec<String>> = None;
+        for e in &self.entries {
+            let missing_body = e.rendered.local_links.iter().filter(|l| !exists(&l.file));
+            let missing_cover = e.cover_verify.as_ref().filter(|f| !exists(f));
+            if missing_cover.is_none() && missing_body.clone().next().is_none() {
+                continue;
+            }
+            let names = names.get_or_insert_with(known);
+            let text = body_text(e);
+            for l in missing_body {
+                let message = self.reference_message(&l.written, &l.file, e, output, names);
+                errors.push(Error::new(&e.post.path, l.line + e.post.body_line - 1, l.col, message).with_source(&text));
+            }
+            if let (Some(file), Some(c)) = (missing_cover, &e.post.cover) {
+                let message = self.reference_message(&c.image, file, e, output, names);
+                errors.push(key_error(e, "cover", &c.image, format!("cover image: {message}")));
+            }
+        }
+        errors
+    }
+
+    /// Why `written` (found in `e`'s file, to be the output `file`) names nothing, with the nearest match.
+    fn reference_message(&self, written: &str, file: &str, e: &Entry, output: &crate::output::Output, names: &[String]) -> String {
+        let base = &self.config.base_path;
+        let shown = format!("{base}{}", file.strip_suffix("index.html").unwrap_or(file));
+        let hint = if output.files.contains_key(&format!("{file}/index.html")) {
+            format!(" (the page is {shown}/: add the trailing slash)")
+        } else if let Some(h) = (!written.starts_with('/')).then(|| reference::web_address_hint(written)).flatten() {
+            h
+        } else {
+            let wanted = file.strip_suffix("/index.html").or_else(|| file.strip_suffix("index.html")).unwrap_or(file);
+            let wanted = wanted.rsplit('/').next().unwrap_or(wanted);
+            let name = |p: &str| p.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+            let by_name: BTreeMap<String, &String> = names.iter().rev().map(|n| (name(n), n)).collect();
+            let hint = crate::error::did_you_mean(wanted, by_name.keys().map(String::as_str));
+            match hint.split('`').nth(1).and_then(|n| by_name.get(n)) {
+                Some(full) => format!(" (did you mean `{full}`?)"),
+                None => String::new(),
+            }
+        };
+        let last = file.rsplit('/').next().unwrap_or(file);
+        if file.ends_with("index.html") || !last.contains('.') {
+            return format!("`{written}` is no page of the site ({shown}){hint}");
+        }
+        let mut looked: Vec<String> = match reference::parse(&reference::within_base(base, written), &e.post.content_path) {
+            Reference::Local(l) => l.candidates.iter().map(|c| format!("content/{c}")).collect(),
+            Reference::Outside => Vec::new(),
+        };
+        looked.push(shown);
+        format!("`{written}` names no file: looked for {}{hint}", looked.join(", "))
     }
 
     /// Whether `lang` has a tag page for `slug` (tags are sorted by slug).
@@ -318,7 +403,7 @@ impl Site {
         let extra = cached.extra_comments.clone();
         let mut entry = self.entries[i].clone();
         entry.post = post;
-        let resolver = Resolver::new(&self.entries, assets, &self.config);
+        let resolver = Resolver::new(&self.entries, assets, &self.drafts, &self.config);
         let (rendered, links) = render_body(&entry, extra.as_deref(), &resolver, theme);
         let mut errors = Vec::new();
         body_errors(&entry, &rendered, &resolver, |j| if j == i { &rendered } else { &self.entries[j].rendered }, &mut errors);
@@ -353,24 +438,27 @@ impl Site {
     }
 }
 
-/// How `@/` links in bodies resolve: to an entry (its translation in the
-/// linking body's language when there is one) or to a content asset.
+/// How local references resolve (see [`crate::reference`]): to an entry
+/// (its translation in the linking body's language when there is one), to a
+/// content asset, or — naming no content file — to a path of the output,
+/// checked once the site is built ([`Site::check_references`]).
 struct Resolver<'a> {
     entries: &'a [Entry],
     by_content_path: HashMap<&'a str, usize>,
     assets: &'a BTreeSet<String>,
+    drafts: &'a BTreeSet<String>,
     config: &'a Config,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(entries: &'a [Entry], assets: &'a BTreeSet<String>, config: &'a Config) -> Self {
+    fn new(entries: &'a [Entry], assets: &'a BTreeSet<String>, drafts: &'a BTreeSet<String>, config: &'a Config) -> Self {
         let by_content_path = entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
-        Resolver { entries, by_content_path, assets, config }
+        Resolver { entries, by_content_path, assets, drafts, config }
     }
 
     /// The entry `path` (inside `content/`) leads to from a body in `lang`.
     fn target(&self, path: &str, lang: &str) -> Option<usize> {
-        let &i = self.by_content_path.get(path)?;
+        let &i = self.by_content_path.get(path.trim_start_matches('/'))?;
         let e = &self.entries[i];
         if e.post.lang == lang {
             return Some(i);
@@ -378,17 +466,51 @@ impl<'a> Resolver<'a> {
         Some(e.translations.iter().copied().find(|&j| self.entries[j].post.lang == lang).unwrap_or(i))
     }
 
-    /// The URL of `@/path` in a body in `lang`, or why there is none.
-    fn link(&self, path: &str, lang: &str) -> Result<String, String> {
-        let path = path.trim_start_matches('/');
-        if let Some(j) = self.target(path, lang) {
-            return Ok(self.entries[j].url.clone());
+    /// The URL to write for `written`, found in the file of `from` (a body
+    /// in `lang`, or its front matter), or why it names nothing.
+    fn resolve(&self, written: &str, from: &Entry, lang: &str) -> Result<markdown::Resolved, String> {
+        let unchanged = || Ok(markdown::Resolved { url: written.to_string(), verify: None });
+        let base = &self.config.base_path;
+        let within = reference::within_base(base, written);
+        let Reference::Local(local) = reference::parse(&within, &from.post.content_path) else { return unchanged() };
+        for c in &local.candidates {
+            if let Some(j) = self.target(c, lang) {
+                return Ok(markdown::Resolved { url: format!("{}{}", self.entries[j].url, local.suffix), verify: None });
+            }
+            if self.assets.contains(c) {
+                let encoded: Vec<String> = c.split('/').map(slug::encode_segment).collect();
+                return Ok(markdown::Resolved { url: format!("{base}{}{}", encoded.join("/"), local.suffix), verify: None });
+            }
         }
-        if self.assets.contains(path) {
-            return Ok(format!("{}{}", self.config.base_path, path.split('/').map(slug::encode_segment).collect::<Vec<_>>().join("/")));
+        let draft = local.candidates.iter().find(|c| self.drafts.contains(*c));
+        match local.how {
+            How::Content => {
+                let path = local.written_path.trim_start_matches("@/");
+                if let Some(d) = draft {
+                    return Err(format!("link to `@/{path}`, but content/{d} is a draft (`draft: true`); build with --drafts to include it"));
+                }
+                let hint = suggest_path(path, self.by_content_path.keys().copied().chain(self.assets.iter().map(String::as_str)));
+                Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
+            }
+            _ if draft.is_some() => Err(format!(
+                "`{written}` is content/{}, a draft (`draft: true`); build with --drafts to include it",
+                draft.map_or("", String::as_str)
+            )),
+            // A page or file gen makes (`/tags/`, `/atom.xml`, a theme file): under the base path.
+            How::Rooted => {
+                let rest = local.written_path.trim_start_matches('/');
+                let file = local.candidates.first().map(|c| reference::output_file(c));
+                Ok(markdown::Resolved { url: format!("{base}{rest}{}", local.suffix), verify: file })
+            }
+            // Relative to the page's URL, as a browser reads it.
+            How::Relative => {
+                let file = reference::normalize(&from.path, &html::percent_decode(local.written_path)).map(|p| reference::output_file(&p));
+                match file {
+                    Some(file) => Ok(markdown::Resolved { url: written.to_string(), verify: Some(file) }),
+                    None => Err(format!("`{written}` leads out of the site (above {})", from.url)),
+                }
+            }
         }
-        let hint = suggest_path(path, self.by_content_path.keys().copied().chain(self.assets.iter().map(String::as_str)));
-        Err(format!("link to `@/{path}`, but there is no such file in content/{hint}"))
     }
 }
 
@@ -398,8 +520,8 @@ fn render_body(e: &Entry, extra: Option<&[LateComments]>, resolver: &Resolver<'_
     let lang = e.post.lang.as_str();
     let strings = |key: &str| theme.string(lang, key).unwrap_or(key).to_string();
     let links = RefCell::new(Vec::new());
-    let resolve = |path: &str| -> Result<String, String> {
-        let result = resolver.link(path, lang);
+    let resolve = |path: &str| -> Result<markdown::Resolved, String> {
+        let result = resolver.resolve(path, e, lang);
         links.borrow_mut().push((path.to_string(), result.clone()));
         result
     };
@@ -451,10 +573,13 @@ fn body_text(e: &Entry) -> String {
 
 /// An error at the front matter `key` of `e`, with the caret under `needle` when it is on that line.
 fn key_error(e: &Entry, key: &str, needle: &str, message: String) -> Error {
-    let line = e.post.line_of(key);
+    let key_line = e.post.line_of(key);
     let text = body_text(e);
     let find = |l: &str| l.find(':').and_then(|c| l[c..].find(needle).map(|i| l[..c + i].chars().count() + 1));
-    let col = text.lines().nth(line - 1).and_then(find).unwrap_or(1);
+    // The value may sit on a later line (`cover:` then `  image: …`).
+    let (line, col) = (key_line..key_line + 8)
+        .find_map(|n| text.lines().nth(n.max(1) - 1).and_then(find).filter(|_| !needle.is_empty()).map(|c| (n, c)))
+        .unwrap_or((key_line, 1));
     Error::new(&e.post.path, line, col, message).with_source(&text)
 }
 

@@ -203,7 +203,7 @@ mod tests {
         let e = Theme::load(&config(""), &files).unwrap_err();
         assert!(
             e[0].to_string()
-                .starts_with("themes/default/i18n/en.yaml: error: missing i18n key `older` for language `en` (used in templates/index.html:"),
+                .starts_with("themes/default/i18n/en.yaml: error: missing i18n key `older` for language `en` (used in templates/macros.html:"),
             "{e:?}"
         );
         let files = BTreeMap::from([("default/i18n/en.yaml".to_string(), b"comments: C\n".to_vec())]);

@@ -177,6 +177,8 @@ fn stale_files_and_leftovers_of_dead_builds_are_removed() {
     fs::create_dir_all(public.join("posts/gone/deeper")).unwrap();
     fs::write(public.join("posts/gone/deeper/index.html"), "stale").unwrap();
     fs::write(public.join("stale.txt"), "stale").unwrap();
+    // As an earlier build wrote them: its manifest lists them.
+    fs::write(public.join(".gen-manifest"), "posts/gone/deeper/index.html\nstale.txt\n").unwrap();
     // Leftovers of builds that died: their process ids are not running.
     for name in [".public.tmp-999999999", ".public.old-999999998"] {
         fs::create_dir_all(site.join(name).join("posts")).unwrap();

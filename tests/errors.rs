@@ -94,6 +94,7 @@ fn run_case(case: &str) -> (i32, String) {
     fs::write(public.join("index.html"), "<p>the previous build</p>\n").unwrap();
     fs::write(public.join("posts/old/index.html"), "<p>an old post</p>\n").unwrap();
     fs::write(public.join("sentinel.bin"), [0u8, 1, 2, 255]).unwrap();
+    fs::write(public.join(".gen-manifest"), "index.html\nposts/old/index.html\nsentinel.bin\n").unwrap();
     let before = snapshot_tree(&public);
 
     let out = Command::new(env!("CARGO_BIN_EXE_gen")).arg("build").arg("--root").arg(&site).env("NO_COLOR", "1").output().unwrap();
@@ -155,6 +156,8 @@ macro_rules! cases {
 }
 
 cases! {
+    reference_to_draft => "reference-to-draft",
+    reference_names_nothing => "reference-names-nothing",
     yaml_unclosed_list => "yaml-unclosed-list",
     yaml_unclosed_map => "yaml-unclosed-map",
     yaml_unclosed_quote => "yaml-unclosed-quote",

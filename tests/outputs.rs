@@ -455,7 +455,10 @@ fn check_reports_broken_links_at_their_source_line() {
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
         [
-            "content/posts/2024-03-01-third.md:9:15: error: broken link to /news/letter/posts/nope/",
+            "content/posts/2024-03-01-third.md:9:15: error: `/news/letter/posts/nope/` is no page of the site (/news/letter/posts/nope/)",
+            "  |",
+            "9 | See [nowhere](/news/letter/posts/nope/) and [a bad anchor](/news/letter/posts/second/#nothere).",
+            "  |               ^",
             "content/posts/2024-03-01-third.md:9:60: error: broken link to /news/letter/posts/second/#nothere: that page has no such id",
             "error: check failed with 2 errors",
         ],
@@ -536,4 +539,55 @@ fn new_writes_a_post_with_front_matter() {
     let built = build_at(&root);
     assert!(built.output.files.contains_key("posts/scaling-what-s-next/index.html"));
     assert!(built.output.files.contains_key("zh/posts/yu-xun-lian-de-mi-mi/index.html"));
+}
+
+// ---------------------------------------------------------------- listings
+
+/// A site of `n` Chinese posts, all tagged `长列表`, numbered by issue.
+fn many_posts(n: usize, config: &str) -> Built {
+    let mut sources = disk::Sources { config: Some(config.to_string()), ..Default::default() };
+    for k in 1..=n {
+        let text = format!("---\ntitle: 第{k}期\ndate: 2024-01-01T00:00:00+08:00\nissue: {k}\ntags: [长列表]\n---\n正文 {k}。\n");
+        let date = format!("2024-{:02}-{:02}", 1 + (k - 1) / 28 % 12, 1 + (k - 1) % 28);
+        sources.content.insert(format!("posts/p{k:03}.md"), text.replace("2024-01-01", &date).into_bytes());
+    }
+    build::build(&sources, &BuildOptions::default()).unwrap_or_else(|e| panic!("build failed: {e:?}"))
+}
+
+#[test]
+fn tag_pages_and_the_archive_paginate() {
+    let config =
+        "title: 长列表\nbase_url: https://example.org/sub/\nlanguages: [zh]\npaginate: 10\npaginate_archive: 9\nsearch: false\nemail: false\n";
+    let built = many_posts(23, config);
+    let tag = |n: &str| text(&built, &format!("tags/长列表/{n}index.html"));
+    // 23 posts, 10 per page: three pages, newest first, each linking to the others.
+    let shows = |page: &str, k: usize| page.contains(&format!(">第{k}期</a>"));
+    let first = tag("");
+    assert!(shows(&first, 23) && shows(&first, 14) && !shows(&first, 13), "{first}");
+    assert!(first.contains("<a rel=\"next\" href=\"/sub/tags/%E9%95%BF%E5%88%97%E8%A1%A8/page/2/\">"), "{first}");
+    let last = tag("page/3/");
+    assert!(shows(&last, 3) && shows(&last, 1) && !shows(&last, 4), "{last}");
+    assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+    assert!(!built.output.files.contains_key("tags/长列表/page/4/index.html"));
+    assert!(!built.output.files.contains_key("tags/长列表/page/1/index.html"), "page 1 is the tag's own URL");
+    // The archive: nine a page, grouped by year on each.
+    for n in 2..=3 {
+        let page = text(&built, &format!("archive/page/{n}/index.html"));
+        assert!(page.contains("<h2 id=\"y2024\">2024</h2>"), "{page}");
+        assert_eq!(page.matches("<li>").count(), if n == 3 { 5 } else { 9 }, "{page}");
+    }
+    assert!(!built.output.files.contains_key("archive/page/4/index.html"));
+    // Every page is in the sitemap; only first pages have language versions.
+    let sitemap = text(&built, "sitemap.xml");
+    for loc in ["tags/%E9%95%BF%E5%88%97%E8%A1%A8/page/3/", "archive/page/3/", "archive/", "page/3/"] {
+        assert!(sitemap.contains(&format!("<loc>https://example.org/sub/{loc}</loc>")), "{loc}: {sitemap}");
+    }
+}
+
+#[test]
+fn zero_paginate_archive_is_an_error() {
+    let mut sources = disk::Sources { config: Some("title: t\nbase_url: https://example.org/\npaginate_archive: 0\n".into()), ..Default::default() };
+    sources.content.insert("posts/a.md".into(), b"---\ntitle: a\n---\nx\n".to_vec());
+    let errors = build::build(&sources, &BuildOptions::default()).err().expect("an error");
+    assert_eq!(errors[0].to_string().lines().next().unwrap(), "config.yaml:3:19: error: paginate_archive must be at least 1");
 }

@@ -126,8 +126,12 @@ fn strings(key: &str) -> String {
     format!("[{key}]")
 }
 
-fn resolve(path: &str) -> Result<String, String> {
-    if path == "posts/a.md" { Ok("/posts/a/".into()) } else { Err(format!("no `{path}`")) }
+fn resolve(url: &str) -> Result<markdown::Resolved, String> {
+    match url.strip_prefix("@/") {
+        None => Ok(markdown::Resolved { url: url.into(), verify: None }),
+        Some(path) if path.split('#').next() == Some("posts/a.md") => Ok(markdown::Resolved { url: "/posts/a/".into(), verify: None }),
+        Some(path) => Err(format!("no `{path}`")),
+    }
 }
 
 fn render(body: &str) -> markdown::Rendered {

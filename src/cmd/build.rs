@@ -13,6 +13,8 @@ pub struct Args {
     pub output: Option<PathBuf>,
     pub drafts: bool,
     pub base_url: Option<String>,
+    /// Build into a folder that holds files gen did not write (they are kept).
+    pub force: bool,
 }
 
 /// Run the build; returns the process exit code.
@@ -43,12 +45,11 @@ pub fn run(args: &Args) -> i32 {
     progress.step("rendering");
     // Files are written into a temporary folder as they are rendered; it
     // replaces the output folder only when the whole build succeeded.
-    let stream = match disk::Streamed::start(&out_dir) {
+    let stream = match disk::Streamed::start(&out_dir, args.force) {
         Ok(s) => s,
         Err(e) => {
             progress.finish();
-            eprintln!("{}: error: cannot write the output: {e}", out_dir.display());
-            return 1;
+            return write_failed(&out_dir, &e);
         }
     };
     let built = match build::build_owned(sources, &options, Output::spilling(stream.spill())) {
@@ -65,8 +66,7 @@ pub fn run(args: &Args) -> i32 {
     let written = stream.finish();
     progress.finish();
     if let Err(e) = written {
-        eprintln!("{}: error: cannot write the output: {e}", out_dir.display());
-        return 1;
+        return write_failed(&out_dir, &e);
     }
     let per_lang: Vec<String> = built.site.posts_by_lang.iter().map(|(l, p)| format!("{l}: {}", p.len())).collect();
     println!(
@@ -78,6 +78,21 @@ pub fn run(args: &Args) -> i32 {
         out_dir.display()
     );
     0
+}
+
+/// Report why the output could not be written; the exit code (2 when the
+/// folder holds files gen will not replace without `--force`).
+fn write_failed(out_dir: &Path, e: &disk::WriteError) -> i32 {
+    match e {
+        disk::WriteError::Foreign { .. } => {
+            eprintln!("error: {e}");
+            2
+        }
+        disk::WriteError::Io(e) => {
+            eprintln!("{}: error: cannot write the output: {e}", out_dir.display());
+            1
+        }
+    }
 }
 
 /// A spinner naming the current step, on a terminal only (never in CI logs).

@@ -25,9 +25,12 @@ pub fn run(root: &std::path::Path, drafts: bool) -> i32 {
             return 1;
         }
     };
-    match build::build(&sources, &BuildOptions { drafts, base_url: None }) {
-        Ok(built) => {
-            let errors = broken_links(&built.site, &built.output);
+    match build::build_unchecked(&sources, &BuildOptions { drafts, base_url: None }, Output::default()) {
+        Ok((built, mut errors)) => {
+            // The same link found by both checks is reported once.
+            let seen: BTreeSet<(std::path::PathBuf, usize, usize)> = errors.iter().map(|e| (e.path.clone(), e.line, e.col)).collect();
+            errors.extend(broken_links(&built.site, &built.output).into_iter().filter(|e| !seen.contains(&(e.path.clone(), e.line, e.col))));
+            let errors = error::sorted(errors);
             if errors.is_empty() {
                 println!("No problems found in {} pages.", built.output.pages());
                 0

@@ -28,7 +28,7 @@ pub fn join_without_space(before: Option<char>, after: Option<char>) -> bool {
 
 /// Words of mixed text: each CJK character counts as one, each run of Latin
 /// letters or digits as one.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WordCount {
     pub cjk: usize,
     pub latin: usize,

@@ -13,7 +13,8 @@ use crate::escape::html as escape;
 use crate::sanitize;
 use blocks::Block;
 use cjk::WordCount;
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the renderer needs to know about the post and the site.
@@ -24,8 +25,10 @@ pub struct Context<'a> {
     pub original_lang: &'a str,
     /// Interface strings in the post's language (`comments`, `postscript`, …).
     pub strings: &'a dyn Fn(&str) -> String,
-    /// Resolve an `@/` content path (without `@/` and `#anchor`) to a URL.
-    pub resolve: &'a dyn Fn(&str) -> Result<String, String>,
+    /// Resolve a link, image or raw `src`/`href` as written (`@/posts/a.md#x`,
+    /// `images/x.png`, `/about/`, `https://…`) to the URL to write, or why it
+    /// names nothing (see [`crate::reference`]).
+    pub resolve: &'a dyn Fn(&str) -> Result<Resolved, String>,
     /// Insert a space between CJK and Latin text.
     pub autospace: bool,
     /// Reader comments from `content/comments/SLUG.yaml`, already rendered and
@@ -43,7 +46,7 @@ pub struct LateComments {
 }
 
 /// A link to another post's anchor, checked once every post is rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AnchorLink {
     pub line: usize,
     pub col: usize,
@@ -51,8 +54,27 @@ pub struct AnchorLink {
     pub anchor: String,
 }
 
+/// What a reference resolved to: the URL to write, and the output file it
+/// must name when no content file was found (checked once the site is built).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub url: String,
+    pub verify: Option<String>,
+}
+
+/// A local reference that named no content file: the output file it must be.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocalLink {
+    pub line: usize,
+    pub col: usize,
+    /// As written.
+    pub written: String,
+    /// Path of the output file (`posts/a/index.html`).
+    pub file: String,
+}
+
 /// A heading of the post, for tables of contents and anchor checks.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Heading {
     pub level: u8,
     pub id: String,
@@ -60,7 +82,7 @@ pub struct Heading {
 }
 
 /// The rendered body of a post.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Hash)]
 pub struct Rendered {
     pub html: String,
     /// Plain text of the whole body (for search and the plain-text email).
@@ -72,6 +94,8 @@ pub struct Rendered {
     /// Every `id` in the rendered HTML, for anchor checks.
     pub ids: BTreeSet<String>,
     pub anchor_links: Vec<AnchorLink>,
+    /// Local references to check against the built output.
+    pub local_links: Vec<LocalLink>,
     /// Problems as (line, column, message), lines relative to the body.
     pub errors: Vec<(usize, usize, String)>,
 }
@@ -238,6 +262,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     last_char = None;
                     v
                 }
+                // `<editor@example.org>`: an address, which the HTML writer turns into `mailto:`.
+                Event::Start(Tag::Link { link_type: LinkType::Email, dest_url, title, id }) => {
+                    vec![Event::Start(Tag::Link { link_type: LinkType::Email, dest_url, title, id })]
+                }
                 Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                     let dest = self.rewrite_url(&dest_url, offset);
                     vec![Event::Start(Tag::Link { link_type, dest_url: CowStr::from(dest), title, id })]
@@ -305,6 +333,14 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     }
                     Vec::new()
                 }
+                // The author's raw HTML: its `src` and `href` resolve like Markdown links
+                // (reader comments are sanitized instead).
+                Event::Html(h) if h.contains('=') && !self.untrusted.iter().any(|r| r.contains(&self.line_of(offset))) => {
+                    vec![Event::Html(CowStr::from(self.rewrite_html(&h, offset)))]
+                }
+                Event::InlineHtml(h) if h.contains('=') && !self.untrusted.iter().any(|r| r.contains(&self.line_of(offset))) => {
+                    vec![Event::InlineHtml(CowStr::from(self.rewrite_html(&h, offset)))]
+                }
                 Event::Start(Tag::Paragraph) => {
                     paragraph_text = Some(String::new());
                     last_char = None;
@@ -364,27 +400,56 @@ impl<'a, 'c> Renderer<'a, 'c> {
         id
     }
 
-    /// `@/posts/x.md#part` → the post's URL plus `#part`; other URLs unchanged.
+    /// A link or image as written → the URL to write: `@/posts/x.md#part` →
+    /// the post's URL plus `#part`, a local file → its URL under the base
+    /// path; the rest unchanged. What names nothing is an error here, or
+    /// noted to be checked against the output.
     fn rewrite_url(&mut self, url: &str, offset: usize) -> String {
-        let Some(path) = url.strip_prefix("@/") else { return url.to_string() };
-        let (path, anchor) = match path.split_once('#') {
-            Some((p, a)) => (p, Some(a)),
-            None => (path, None),
-        };
-        match (self.cx.resolve)(path) {
-            Ok(target) => match anchor {
-                Some(a) => {
+        // Point at the URL itself when it is written near the link's start.
+        let rest = self.source.get(offset..).unwrap_or("");
+        let near = rest.char_indices().nth(4096).map_or(rest, |(i, _)| &rest[..i]);
+        let offset = if url.is_empty() { offset } else { near.find(url).map_or(offset, |i| offset + i) };
+        match (self.cx.resolve)(url) {
+            Ok(resolved) => {
+                if let Some((path, anchor)) = url.strip_prefix("@/").and_then(|p| p.split_once('#')) {
                     let (line, col) = self.line_col(offset);
-                    self.out.anchor_links.push(AnchorLink { line, col, target: path.to_string(), anchor: a.to_string() });
-                    format!("{target}#{a}")
+                    self.out.anchor_links.push(AnchorLink { line, col, target: path.to_string(), anchor: anchor.to_string() });
                 }
-                None => target,
-            },
+                if let Some(file) = resolved.verify {
+                    let (line, col) = self.line_col(offset);
+                    self.out.local_links.push(LocalLink { line, col, written: url.to_string(), file });
+                }
+                resolved.url
+            }
             Err(message) => {
                 self.error(offset, message);
                 url.to_string()
             }
         }
+    }
+
+    /// The author's raw HTML with each `src`/`href` resolved by [`Self::rewrite_url`],
+    /// placed at the attribute's line.
+    fn rewrite_html(&mut self, h: &str, offset: usize) -> String {
+        let found = RefCell::new(Vec::new());
+        let _ = crate::render::html::rewrite_urls(h, |u| {
+            found.borrow_mut().push(u.to_string());
+            None
+        });
+        let urls = found.into_inner();
+        if urls.is_empty() {
+            return h.to_string();
+        }
+        let mut rewritten = std::collections::HashMap::new();
+        let mut from = 0;
+        for u in urls {
+            // The attribute's place in the source, for the error's line and column.
+            let at = h[from..].find(u.as_str()).map_or(from, |i| from + i);
+            from = at;
+            let new = self.rewrite_url(&u, offset + at);
+            rewritten.insert(u, new);
+        }
+        crate::render::html::rewrite_urls(h, |u| rewritten.get(u).filter(|n| n.as_str() != u).cloned())
     }
 
     /// Group the events into the newsletter blocks and write the final HTML.

@@ -12,9 +12,11 @@ fn strings(key: &str) -> String {
     }
 }
 
-fn resolve(path: &str) -> Result<String, String> {
+fn resolve(url: &str) -> Result<Resolved, String> {
+    let Some(path) = url.strip_prefix("@/") else { return Ok(Resolved { url: url.into(), verify: None }) };
+    let (path, anchor) = path.split_once('#').map_or((path, String::new()), |(p, a)| (p, format!("#{a}")));
     match path {
-        "posts/a.md" => Ok("/posts/a/".into()),
+        "posts/a.md" => Ok(Resolved { url: format!("/posts/a/{anchor}"), verify: None }),
         other => Err(format!("no content at `@/{other}`")),
     }
 }
@@ -149,8 +151,8 @@ fn footnotes_are_collected_at_the_end() {
 fn content_links_resolve_and_unknown_ones_fail() {
     let r = render_with("see [a](@/posts/a.md#part) and\n[b](@/posts/missing.md)\n", None);
     assert!(r.html.contains("href=\"/posts/a/#part\""));
-    assert_eq!(r.anchor_links, vec![AnchorLink { line: 1, col: 5, target: "posts/a.md".into(), anchor: "part".into() }]);
-    assert_eq!(r.errors, vec![(2, 1, "no content at `@/posts/missing.md`".into())]);
+    assert_eq!(r.anchor_links, vec![AnchorLink { line: 1, col: 9, target: "posts/a.md".into(), anchor: "part".into() }]);
+    assert_eq!(r.errors, vec![(2, 5, "no content at `@/posts/missing.md`".into())]);
 }
 
 #[test]
@@ -202,4 +204,9 @@ fn heading_text_is_counted_once() {
     assert_eq!(r.text.matches("code").count(), 1, "{:?}", r.text);
     assert_eq!((r.words.cjk, r.words.latin), (4, 3));
     assert_eq!(r.headings[0].text, "后记 and code");
+}
+
+#[test]
+fn email_autolinks_are_addresses_not_files() {
+    assert_eq!(html("联系：<editor@example.org>"), "<p>联系：<a href=\"mailto:editor@example.org\">editor@example.org</a></p>\n");
 }

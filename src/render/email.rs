@@ -89,8 +89,8 @@ pub(crate) fn letter(
     let mut ctx = views.base_context(lang, &path, &[]);
     // Every URL of the letter, the post's own included, is made absolute below.
     let mut page = views.full(i);
-    if let Some(c) = &e.post.cover {
-        page["cover"]["image"] = json!(cover_url(&c.image, &e.permalink));
+    if let Some(c) = &e.cover_url {
+        page["cover"]["image"] = json!(cover_url(c, &e.permalink));
     }
     ctx.insert("page", &page);
     ctx.insert("page_kind", "email");

@@ -35,6 +35,9 @@ struct Channel<'a> {
 
 /// Add the enabled feeds of every language to `output`.
 pub fn render(site: &Site, theme: &Theme, output: &mut Output) {
+    // Which posts each feed lists follows from the site's shape; each entry
+    // shows its post in full.
+    crate::reads::record(|| crate::reads::Read::Shape);
     let config = &site.config;
     let feeds = &config.feeds;
     if !(feeds.atom || feeds.rss || feeds.json) {
@@ -71,6 +74,7 @@ fn epoch() -> DateTime<FixedOffset> {
 
 fn item<'a>(site: &'a Site, theme: &Theme, i: usize) -> Option<Item<'a>> {
     let entry = &site.entries[i];
+    crate::reads::record(|| crate::reads::Read::Full(entry.post.content_path.clone()));
     let published = entry.post.date?;
     let updated = entry.post.updated.map_or(published, |u| u.max(published));
     Some(Item { entry, summary: summary(site, i), content: content(theme, entry), published, updated })
@@ -231,7 +235,7 @@ fn json_feed(ch: &Channel<'_>, items: &[Item<'_>]) -> String {
             if let Some(u) = p.updated {
                 v["date_modified"] = json!(rfc3339(&u.max(it.published)));
             }
-            if let Some(img) = p.cover.as_ref().map(|c| cover_url(&c.image, &e.permalink)) {
+            if let Some(img) = e.cover_url.as_ref().map(|c| cover_url(c, &e.permalink)) {
                 v["image"] = json!(img);
             }
             if let Some(url) = p.source.as_ref().and_then(|s| s.url.as_ref()) {

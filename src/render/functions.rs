@@ -1,7 +1,9 @@
 //! Template functions that reach the whole site model on demand, so pages need
 //! not carry every post in their context: `get_posts(lang, tag, limit)` and
-//! `get_post(path, lang)`. Each returns the same post cards lists use.
+//! `get_post(path, lang)`. Each returns the same post cards lists use, and
+//! records what it found for the live preview (`reads.rs`).
 
+use crate::reads::{self, Read};
 use crate::site::Site;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -14,7 +16,35 @@ pub struct SiteQuery {
     by_tag: BTreeMap<(String, String), Vec<usize>>,
     by_path: BTreeMap<String, usize>,
     translations: Vec<Vec<(String, usize)>>,
+    /// Each entry's path inside `content/`.
+    paths: Vec<String>,
     default_lang: String,
+}
+
+impl SiteQuery {
+    /// The card of entry `i`, recorded as read.
+    fn card(&self, i: usize) -> Value {
+        reads::record(|| Read::Card(self.paths[i].clone()));
+        self.cards[i].clone()
+    }
+
+    /// What `get_posts` lists: the posts of `lang`, or of its tag `tag`, newest first.
+    pub(crate) fn posts(&self, lang: &str, tag: Option<&str>) -> &[usize] {
+        let list = match tag {
+            Some(tag) => self.by_tag.get(&(lang.to_string(), crate::slug::tag_slug(tag))),
+            None => self.by_lang.get(lang),
+        };
+        list.map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// What `get_post` finds: the entry at `path`, in `lang` when translated.
+    pub(crate) fn post(&self, path: &str, lang: Option<&str>) -> Option<usize> {
+        let &i = self.by_path.get(path.trim_start_matches("@/"))?;
+        Some(match lang {
+            Some(lang) => self.translations[i].iter().find(|(l, _)| l == lang).map_or(i, |(_, j)| *j),
+            None => i,
+        })
+    }
 }
 
 impl SiteQuery {
@@ -31,6 +61,7 @@ impl SiteQuery {
             by_tag,
             by_path: site.entries.iter().enumerate().map(|(i, e)| (e.post.content_path.clone(), i)).collect(),
             translations: site.entries.iter().map(|e| e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), j)).collect()).collect(),
+            paths: site.entries.iter().map(|e| e.post.content_path.clone()).collect(),
             default_lang: site.config.default_language.clone(),
         })
     }
@@ -43,12 +74,10 @@ impl tera::Function for GetPosts {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let q = &self.0;
         let lang = args.get("lang").and_then(Value::as_str).unwrap_or(&q.default_lang);
-        let list = match args.get("tag").and_then(Value::as_str) {
-            Some(tag) => q.by_tag.get(&(lang.to_string(), crate::slug::tag_slug(tag))),
-            None => q.by_lang.get(lang),
-        };
+        let tag = args.get("tag").and_then(Value::as_str);
+        reads::record(|| Read::Query { lang: lang.to_string(), tag: tag.map(str::to_string) });
         let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |n| n as usize);
-        Ok(Value::Array(list.map(|l| l.iter().take(limit).map(|&i| q.cards[i].clone()).collect()).unwrap_or_default()))
+        Ok(Value::Array(q.posts(lang, tag).iter().take(limit).map(|&i| q.card(i)).collect()))
     }
 }
 
@@ -59,11 +88,9 @@ impl tera::Function for GetPost {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let q = &self.0;
         let path = args.get("path").and_then(Value::as_str).ok_or("get_post() needs `path`, e.g. path=\"posts/a.md\"")?;
-        let &i = q.by_path.get(path.trim_start_matches("@/")).ok_or_else(|| format!("get_post(): no post at `{path}`"))?;
-        let i = match args.get("lang").and_then(Value::as_str) {
-            Some(lang) => q.translations[i].iter().find(|(l, _)| l == lang).map_or(i, |(_, j)| *j),
-            None => i,
-        };
-        Ok(q.cards[i].clone())
+        let lang = args.get("lang").and_then(Value::as_str);
+        reads::record(|| Read::Resolve { path: path.to_string(), lang: lang.map(str::to_string) });
+        let i = q.post(path, lang).ok_or_else(|| format!("get_post(): no post at `{path}`"))?;
+        Ok(q.card(i))
     }
 }

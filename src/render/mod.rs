@@ -44,19 +44,83 @@ pub(crate) enum Vars {
     NotFound,
     /// A post or page: the entry.
     Entry(usize),
-    /// Index page `n` (1-based) of the job's language.
-    Index(usize),
+    /// Page `n` (1-based) of a listing of the job's language.
+    List(Listing, usize),
     /// The tag list of the job's language.
     Tags,
-    /// Tag `k` of the job's language (`site.tags[lang][k]`).
+}
+
+/// A paginated list of posts of one language: the index, a tag's page, the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Listing {
+    Index,
+    /// Tag `k` of the language (`site.tags[lang][k]`).
     Tag(usize),
     Archive,
+}
+
+impl Listing {
+    /// The posts it lists, newest first.
+    pub(crate) fn posts<'s>(self, site: &'s Site, lang: &str) -> &'s [usize] {
+        match self {
+            Listing::Index | Listing::Archive => lang_posts(site, lang),
+            Listing::Tag(k) => site.tags.get(lang).and_then(|ts| ts.get(k)).map(|t| t.posts.as_slice()).unwrap_or_default(),
+        }
+    }
+
+    /// Posts per page: `paginate`, or `paginate_archive` for the archive.
+    pub(crate) fn per_page(self, site: &Site) -> usize {
+        match self {
+            Listing::Archive => site.config.paginate_archive.max(1),
+            _ => site.config.paginate.max(1),
+        }
+    }
+
+    /// Number of pages (one, empty, when it lists nothing).
+    pub(crate) fn pages(self, site: &Site, lang: &str) -> usize {
+        self.posts(site, lang).len().div_ceil(self.per_page(site)).max(1)
+    }
+
+    /// The posts on page `n` (1-based).
+    pub(crate) fn page<'s>(self, site: &'s Site, lang: &str, n: usize) -> &'s [usize] {
+        let posts = self.posts(site, lang);
+        let per_page = self.per_page(site);
+        &posts[((n - 1) * per_page).min(posts.len())..(n * per_page).min(posts.len())]
+    }
+
+    /// Its name for the live preview's records of reads.
+    pub(crate) fn name(self, site: &Site, lang: &str) -> crate::reads::List {
+        match self {
+            Listing::Index => crate::reads::List::Index,
+            Listing::Tag(k) => crate::reads::List::Tag(site.tags[lang][k].slug.clone()),
+            Listing::Archive => crate::reads::List::Archive,
+        }
+    }
+
+    /// Output folder of its first page, without the base path: `en/`, `tags/ai/`, `archive/`.
+    pub(crate) fn folder(self, site: &Site, lang: &str) -> String {
+        let prefix = site.config.lang_prefix(lang);
+        match self {
+            Listing::Index => prefix,
+            Listing::Tag(k) => format!("{prefix}tags/{}/", site.tags[lang][k].slug),
+            Listing::Archive => format!("{prefix}archive/"),
+        }
+    }
+
+    /// Output folder of page `n`: the folder, then `page/N/`.
+    pub(crate) fn page_folder(self, site: &Site, lang: &str, n: usize) -> String {
+        let folder = self.folder(site, lang);
+        if n == 1 { folder } else { format!("{folder}page/{n}/") }
+    }
 }
 
 impl Job {
     /// The page's own context values.
     fn vars(&self, site: &Site, views: &Views<'_>) -> Vec<(&'static str, Value)> {
         let lang = self.lang.as_str();
+        if let Vars::List(listing, n) = self.vars {
+            crate::reads::record(|| crate::reads::Read::List { lang: lang.to_string(), list: listing.name(site, lang), n });
+        }
         match self.vars {
             Vars::NotFound => vec![("page_kind", json!("404"))],
             Vars::Entry(i) => vec![
@@ -69,13 +133,29 @@ impl Job {
                     }),
                 ),
             ],
-            Vars::Index(n) => vec![("paginator", paginator(site, views, lang, n)), ("page_kind", json!("index"))],
+            Vars::List(listing, n) => {
+                let paginator = paginator(site, views, lang, listing, n);
+                match listing {
+                    Listing::Index => vec![("paginator", paginator), ("page_kind", json!("index"))],
+                    Listing::Tag(k) => {
+                        let mut tag = views.tag(lang, &site.tags[lang][k], false);
+                        tag["posts"] = paginator["posts"].clone();
+                        vec![("tag", tag), ("paginator", paginator), ("page_kind", json!("tag"))]
+                    }
+                    Listing::Archive => {
+                        vec![
+                            ("years", archive_years(site, views, listing.page(site, lang, n))),
+                            ("paginator", paginator),
+                            ("page_kind", json!("archive")),
+                        ]
+                    }
+                }
+            }
             Vars::Tags => {
+                crate::reads::record(|| crate::reads::Read::Tags(lang.to_string()));
                 let tags = site.tags.get(lang).map(Vec::as_slice).unwrap_or_default();
                 vec![("tags", Value::Array(tags.iter().map(|t| views.tag(lang, t, false)).collect())), ("page_kind", json!("tags"))]
             }
-            Vars::Tag(k) => vec![("tag", views.tag(lang, &site.tags[lang][k], true)), ("page_kind", json!("tag"))],
-            Vars::Archive => vec![("years", archive_years(site, views, lang)), ("page_kind", json!("archive"))],
         }
     }
 }
@@ -249,20 +329,22 @@ fn page_jobs(site: &Site, lang: &str, jobs: &mut Vec<Job>) {
     let all_langs = |sub: &str| -> Vec<(String, String)> {
         site.config.languages.iter().map(|l| (l.clone(), format!("{}{sub}", site.config.lang_prefix(l)))).collect()
     };
-    let total = index_pages(site, lang);
-    for n in 1..=total {
-        let path = index_path(&prefix, n);
-        jobs.push(Job {
-            path: format!("{path}index.html"),
-            template: "index.html".into(),
-            alternates: if n == 1 { all_langs("") } else { vec![(lang.to_string(), path.clone())] },
-            lang: lang.to_string(),
-            vars: Vars::Index(n),
-            source: None,
-        });
-    }
-
     let tags = site.tags.get(lang).map(Vec::as_slice).unwrap_or_default();
+    let list_jobs = |listing: Listing, template: &str, first: Vec<(String, String)>, jobs: &mut Vec<Job>| {
+        for n in 1..=listing.pages(site, lang) {
+            let path = listing.page_folder(site, lang, n);
+            jobs.push(Job {
+                path: format!("{path}index.html"),
+                template: template.into(),
+                // Later pages list other posts in each language: they have no alternates.
+                alternates: if n == 1 { first.clone() } else { vec![(lang.to_string(), path)] },
+                lang: lang.to_string(),
+                vars: Vars::List(listing, n),
+                source: None,
+            });
+        }
+    };
+    list_jobs(Listing::Index, "index.html", all_langs(""), jobs);
     jobs.push(Job {
         path: format!("{prefix}tags/index.html"),
         template: "tags.html".into(),
@@ -279,24 +361,9 @@ fn page_jobs(site: &Site, lang: &str, jobs: &mut Vec<Job>) {
             .filter(|l| site.has_tag(l, &t.slug))
             .map(|l| (l.clone(), format!("{}tags/{}/", site.config.lang_prefix(l), t.slug)))
             .collect();
-        jobs.push(Job {
-            path: format!("{prefix}tags/{}/index.html", t.slug),
-            template: "tag.html".into(),
-            alternates,
-            lang: lang.to_string(),
-            vars: Vars::Tag(k),
-            source: None,
-        });
+        list_jobs(Listing::Tag(k), "tag.html", alternates, jobs);
     }
-
-    jobs.push(Job {
-        path: format!("{prefix}archive/index.html"),
-        template: "archive.html".into(),
-        alternates: all_langs("archive/"),
-        lang: lang.to_string(),
-        vars: Vars::Archive,
-        source: None,
-    });
+    list_jobs(Listing::Archive, "archive.html", all_langs("archive/"), jobs);
 }
 
 /// The posts of `lang`, newest first.
@@ -304,28 +371,19 @@ fn lang_posts<'s>(site: &'s Site, lang: &str) -> &'s [usize] {
     site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default()
 }
 
-/// Number of index pages of `lang` (one, empty, when it has no posts).
-fn index_pages(site: &Site, lang: &str) -> usize {
-    lang_posts(site, lang).len().div_ceil(site.config.paginate.max(1)).max(1)
-}
-
-/// Output folder of index page `n` of a language with path prefix `prefix`.
-fn index_path(prefix: &str, n: usize) -> String {
-    if n == 1 { prefix.to_string() } else { format!("{prefix}page/{n}/") }
-}
-
-/// The `paginator` of index page `n` of `lang`.
-fn paginator(site: &Site, views: &Views<'_>, lang: &str, n: usize) -> Value {
-    let posts = lang_posts(site, lang);
-    let per_page = site.config.paginate.max(1);
-    let total = index_pages(site, lang);
-    let chunk = &posts[((n - 1) * per_page).min(posts.len())..(n * per_page).min(posts.len())];
-    let prefix = site.config.lang_prefix(lang);
-    let url = |m: usize| format!("{}{}", site.config.base_path, index_path(&prefix, m));
+/// The `paginator` of page `n` of a listing of `lang`.
+fn paginator(site: &Site, views: &Views<'_>, lang: &str, listing: Listing, n: usize) -> Value {
+    let total = listing.pages(site, lang);
+    let url = |m: usize| {
+        let folder = listing.page_folder(site, lang, m);
+        format!("{}{}", site.config.base_path, folder.split('/').map(crate::slug::encode_segment).collect::<Vec<_>>().join("/"))
+    };
     json!({
         "current": n,
         "total": total,
-        "posts": chunk.iter().map(|&i| views.card(i)).collect::<Vec<_>>(),
+        "per_page": listing.per_page(site),
+        "posts": listing.page(site, lang, n).iter().map(|&i| views.card(i)).collect::<Vec<_>>(),
+        "first": url(1),
         "prev": if n > 1 { Some(url(n - 1)) } else { None },
         "next": if n < total { Some(url(n + 1)) } else { None },
         "pages": pager(n, total)
@@ -373,10 +431,10 @@ const PAGER_ALL: usize = 9;
 /// Pages linked on either side of the current one beyond [`PAGER_ALL`].
 const PAGER_AROUND: usize = 2;
 
-/// The archive of `lang`: its posts' cards grouped by year, newest first.
-fn archive_years(site: &Site, views: &Views<'_>, lang: &str) -> Value {
+/// The cards of `posts` (one page of the archive) grouped by year, newest first.
+fn archive_years(site: &Site, views: &Views<'_>, posts: &[usize]) -> Value {
     let mut years: Vec<(i32, Vec<Value>)> = Vec::new();
-    for &i in lang_posts(site, lang) {
+    for &i in posts {
         let year = site.entries[i].post.date.map(|d| chrono::Datelike::year(&d)).unwrap_or(0);
         match years.last_mut() {
             Some((y, list)) if *y == year => list.push(views.card(i)),

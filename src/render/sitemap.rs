@@ -4,6 +4,7 @@
 
 use crate::escape::xml as xml_escape;
 use crate::output::Output;
+use crate::render::Listing;
 use crate::site::Site;
 use crate::slug::encode_segment;
 use chrono::{DateTime, FixedOffset};
@@ -20,6 +21,8 @@ struct PageInfo {
 
 /// Add `sitemap.xml` and `robots.txt`, listing the HTML pages already in `output`.
 pub fn render(site: &Site, output: &mut Output) {
+    // Pages, dates and language versions: the site's shape, no post bodies.
+    crate::reads::record(|| crate::reads::Read::Shape);
     let config = &site.config;
     let info = pages(site);
     let mut s = String::with_capacity(256 * output.files.len());
@@ -67,24 +70,27 @@ fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
         |sub: &str| -> Vec<(String, String)> { config.languages.iter().map(|l| (l.clone(), format!("{}{sub}", config.lang_prefix(l)))).collect() };
     for lang in &config.languages {
         let prefix = config.lang_prefix(lang);
-        let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
-        let all = newest(posts);
-        for (k, chunk) in posts.chunks(config.paginate.max(1)).enumerate() {
-            let (path, alternates) = if k == 0 { (prefix.clone(), every_lang("")) } else { (format!("{prefix}page/{}/", k + 1), Vec::new()) };
-            map.insert(path, PageInfo { lastmod: newest(chunk), alternates });
-        }
-        map.entry(prefix.clone()).or_insert_with(|| PageInfo { lastmod: None, alternates: every_lang("") });
-        for sub in ["tags/", "archive/", "search/"] {
+        let all = newest(site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default());
+        for sub in ["tags/", "search/"] {
             map.insert(format!("{prefix}{sub}"), PageInfo { lastmod: all, alternates: every_lang(sub) });
         }
-        for t in site.tags.get(lang).map(Vec::as_slice).unwrap_or_default() {
-            let alternates = config
-                .languages
-                .iter()
-                .filter(|l| site.has_tag(l, &t.slug))
-                .map(|l| (l.clone(), format!("{}tags/{}/", config.lang_prefix(l), t.slug)))
-                .collect();
-            map.insert(format!("{prefix}tags/{}/", t.slug), PageInfo { lastmod: newest(&t.posts), alternates });
+        let tags = site.tags.get(lang).map(Vec::as_slice).unwrap_or_default();
+        let listings = [Listing::Index, Listing::Archive].into_iter().chain((0..tags.len()).map(Listing::Tag));
+        for listing in listings {
+            let first = match listing {
+                Listing::Index => every_lang(""),
+                Listing::Archive => every_lang("archive/"),
+                Listing::Tag(k) => config
+                    .languages
+                    .iter()
+                    .filter(|l| site.has_tag(l, &tags[k].slug))
+                    .map(|l| (l.clone(), format!("{}tags/{}/", config.lang_prefix(l), tags[k].slug)))
+                    .collect(),
+            };
+            for n in 1..=listing.pages(site, lang) {
+                let alternates = if n == 1 { first.clone() } else { Vec::new() };
+                map.insert(listing.page_folder(site, lang, n), PageInfo { lastmod: newest(listing.page(site, lang, n)), alternates });
+            }
         }
     }
     map

@@ -2,7 +2,8 @@
 //! values. Each post's card (for lists) is built once per build and shared
 //! by every index, tag and archive page that lists it.
 
-use crate::site::{Site, Tag};
+use crate::reads::Read;
+use crate::site::{Entry, Site, Tag};
 use crate::slug;
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -43,14 +44,14 @@ impl<'s> Views<'s> {
 
     /// The card of entry `i`: what lists show.
     pub fn card(&self, i: usize) -> Value {
+        crate::reads::record(|| Read::Card(self.site.entries[i].post.content_path.clone()));
         self.cards[i].clone()
     }
 
-    /// What every page's context holds besides its own values and its
-    /// language and path: the config, and each language's `site` object and
-    /// strings (by language).
-    pub fn shared(&self) -> (&Value, &BTreeMap<String, (Value, Value)>) {
-        (&self.config, &self.per_lang)
+    /// What every page of `lang` shares ([`Read::Base`]): the config, the
+    /// language's `site` object and strings.
+    pub(crate) fn shared(&self, lang: &str) -> (&Value, Option<&(Value, Value)>) {
+        (&self.config, self.per_lang.get(lang))
     }
 
     /// Every card, shared with the template functions.
@@ -61,6 +62,7 @@ impl<'s> Views<'s> {
     /// Everything about entry `i`, for its own page.
     pub fn full(&self, i: usize) -> Value {
         let site = self.site;
+        crate::reads::record(|| Read::Full(site.entries[i].post.content_path.clone()));
         let e = &site.entries[i];
         let p = &e.post;
         let mut v = self.card(i);
@@ -108,6 +110,7 @@ impl<'s> Views<'s> {
     /// `alternates` are its versions per language (language, path).
     pub fn base_context(&self, lang: &str, path: &str, alternates: &[(String, String)]) -> Context {
         let config = &self.site.config;
+        crate::reads::record(|| Read::Base(lang.to_string()));
         let mut ctx = Context::new();
         let (site, strings) = match self.per_lang.get(lang) {
             Some((site, strings)) => (site, strings),
@@ -201,7 +204,7 @@ pub(crate) fn card(site: &Site, i: usize) -> Value {
         "tags": tags,
         "tags_more": p.tags.len().saturating_sub(CARD_TAGS),
         "summary": summary,
-        "cover": p.cover,
+        "cover": cover(e),
         "draft": p.draft,
         "words": e.rendered.words.total(),
         "reading_time": e.rendered.words.reading_minutes(),
@@ -241,7 +244,6 @@ fn site_object(site: &Site, lang: &str) -> Value {
         "archive_url": format!("{prefix}archive/"),
         "tags_url": format!("{prefix}tags/"),
         "search_url": format!("{prefix}search/"),
-        "post_count": site.posts_by_lang.get(lang).map_or(0, Vec::len),
     })
 }
 
@@ -275,4 +277,13 @@ pub fn og_locale(code: &str) -> String {
         other if other.contains('-') => other.replace('-', "_"),
         other => other.to_string(),
     }
+}
+
+/// `cover` with its image's URL resolved like a body link (`images/x.png` → `/letter/images/x.png`).
+fn cover(e: &Entry) -> serde_json::Value {
+    let mut v = json!(e.post.cover);
+    if let (Some(url), Some(map)) = (&e.cover_url, v.as_object_mut()) {
+        map.insert("image".into(), json!(url));
+    }
+    v
 }

@@ -50,22 +50,12 @@ pub fn decode_path(raw: &str) -> Option<String> {
     if !raw.starts_with('/') {
         return None;
     }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hi = (hex[0] as char).to_digit(16)?;
-            let lo = (hex[1] as char).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    // A `%` that starts no escape is refused rather than taken literally.
+    let escapes = raw.match_indices('%').all(|(i, _)| raw.get(i + 1..i + 3).is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())));
+    if !escapes {
+        return None;
     }
-    let path = String::from_utf8(out).ok()?;
+    let path = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.into_owned();
     if path.contains(['\0', '\\']) || path.chars().any(char::is_control) {
         return None;
     }
