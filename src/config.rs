@@ -202,15 +202,113 @@ impl Default for EmailSetting {
     }
 }
 
-/// Settings of the email edition of each post.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// Settings of the email edition of each post, and of the messages `gen email`
+/// writes and `gen send` sends.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// Where a reader unsubscribes; shown in the email footer.
+    /// The sender: `"名字 <addr@example.com>"` or a bare address.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Where replies go, when not to `from`.
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// The subject line, a template with `{title}`, `{issue}`, `{site}`,
+    /// `{date}` (per language, like `title`); default: the issue label and the title.
+    #[serde(default)]
+    pub subject: Option<Localized>,
+    /// Where a reader unsubscribes; shown in the email footer and sent as
+    /// `List-Unsubscribe`. A mail service's merge tag (`{{ UnsubscribeURL }}`,
+    /// `*|UNSUB|*`) is written exactly as given.
     #[serde(default)]
     pub unsubscribe_url: Option<String>,
+    /// The SMTP server `gen send` delivers through.
+    #[serde(default)]
+    pub smtp: Option<Smtp>,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig { enabled: true, from: None, reply_to: None, subject: None, unsubscribe_url: None, smtp: None }
+    }
+}
+
+/// `email.smtp`: the server `gen send` delivers through. The password is read
+/// only from the environment variable `password_env` names.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    /// Seconds gen waits for the server at each step (connecting, each reply).
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    20
+}
+
+impl Smtp {
+    /// The port given, or the usual one for the TLS mode.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            SmtpTls::None => 25,
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+        })
+    }
+}
+
+/// How `gen send` secures its SMTP connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a local relay, a test server).
+    None,
+    /// Plain connection upgraded with STARTTLS, which must succeed.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// The placeholders a subject template may use.
+pub const SUBJECT_FIELDS: [&str; 4] = ["title", "issue", "site", "date"];
+
+/// The `{name}` placeholders of a subject template that are not
+/// [`SUBJECT_FIELDS`]; `{{ … }}` (a mail service's merge tag) is left alone.
+pub fn unknown_subject_fields(template: &str) -> Vec<&str> {
+    let mut unknown = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        if rest[i..].starts_with("{{") {
+            rest = rest[i + 2..].find("}}").map_or("", |j| &rest[i + 2 + j + 2..]);
+            continue;
+        }
+        let after = &rest[i + 1..];
+        match after.find('}') {
+            Some(j) => {
+                let name = &after[..j];
+                if !SUBJECT_FIELDS.contains(&name) {
+                    unknown.push(name);
+                }
+                rest = &after[j + 1..];
+            }
+            None => break,
+        }
+    }
+    unknown
 }
 
 /// The resolved site configuration.
@@ -333,9 +431,10 @@ impl Config {
             errors.push(at("feeds", "feeds.limit must be at least 1".into()));
         }
         let email = match raw.email {
-            EmailSetting::Enabled(enabled) => EmailConfig { enabled, unsubscribe_url: None },
+            EmailSetting::Enabled(enabled) => EmailConfig { enabled, ..EmailConfig::default() },
             EmailSetting::Detailed(e) => e,
         };
+        errors.extend(email_errors(&email, &at_value));
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -379,6 +478,65 @@ impl Config {
     pub fn has_language(&self, lang: &str) -> bool {
         self.languages.iter().any(|l| l == lang)
     }
+}
+
+/// The problems of the `email:` settings: addresses that do not parse,
+/// unknown subject placeholders, an SMTP block without a host.
+fn email_errors(email: &EmailConfig, at: &dyn Fn(&str, Option<&str>, String) -> Error) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (key, value) in [("from", &email.from), ("reply_to", &email.reply_to)] {
+        let Some(v) = value else { continue };
+        if v.parse::<lettre::message::Mailbox>().is_err() {
+            errors.push(at(
+                "email",
+                Some(v),
+                format!("email.{key} `{v}` is not an email address; write `Name <name@example.com>` or `name@example.com`"),
+            ));
+        }
+    }
+    if let Some(subject) = &email.subject {
+        let templates: Vec<&String> = match subject {
+            Localized::One(s) => vec![s],
+            Localized::Many(m) => m.values().collect(),
+        };
+        for t in templates {
+            for name in unknown_subject_fields(t) {
+                let hint = crate::error::did_you_mean(name, SUBJECT_FIELDS.iter().copied());
+                errors.push(at(
+                    "email",
+                    Some(&format!("{{{name}}}")),
+                    format!("email.subject has an unknown placeholder `{{{name}}}`{hint}; it may use {{title}}, {{issue}}, {{site}} and {{date}}"),
+                ));
+            }
+        }
+    }
+    if let Some(url) = &email.unsubscribe_url {
+        if url.trim().is_empty() || (url.contains(char::is_whitespace) && !crate::escape::has_merge_tag(url)) {
+            errors.push(at(
+                "email",
+                Some("unsubscribe_url"),
+                format!("email.unsubscribe_url `{url}` is not a URL or a merge tag such as `{{{{ UnsubscribeURL }}}}`"),
+            ));
+        }
+    }
+    if let Some(smtp) = &email.smtp {
+        if smtp.host.trim().is_empty() {
+            errors.push(at("email", Some("host"), "email.smtp.host is empty; name the SMTP server, e.g. `host: smtp.example.com`".into()));
+        }
+        if smtp.timeout == 0 {
+            errors.push(at("email", Some("timeout"), "email.smtp.timeout must be at least 1 (seconds)".into()));
+        }
+        if let Some(var) = &smtp.password_env {
+            if var.is_empty() || !var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                errors.push(at(
+                    "email",
+                    Some(var),
+                    format!("email.smtp.password_env `{var}` is not an environment variable name (e.g. `SMTP_PASSWORD`); the password itself never goes in config.yaml"),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// Line and column of the value of the top-level `key` (or of `value` inside it,
@@ -508,6 +666,40 @@ mod tests {
         );
         assert_eq!(first("title: x\n"), "config.yaml: error: missing required key `base_url` (e.g. `base_url: https://example.com/letter/`)");
         assert_eq!(parse("title: 2024\nbase_url: https://e.com/\n").unwrap().title.get("en", "en"), "2024");
+    }
+
+    #[test]
+    fn email_settings() {
+        let c = parse(
+            "title: x\nbase_url: https://e.com/\nemail:\n  from: \"AI范儿 <letter@e.com>\"\n  reply_to: editor@e.com\n  subject: {zh: \"{site} 第 {issue} 期：{title}\", en: \"{title}\"}\n  unsubscribe_url: \"{{ UnsubscribeURL }}\"\n  smtp: {host: smtp.e.com, username: u, password_env: SMTP_PASSWORD, tls: tls}\n",
+        )
+        .unwrap();
+        assert_eq!(c.email.from.as_deref(), Some("AI范儿 <letter@e.com>"));
+        assert_eq!(c.email.unsubscribe_url.as_deref(), Some("{{ UnsubscribeURL }}"));
+        let smtp = c.email.smtp.unwrap();
+        assert_eq!((smtp.tls, smtp.port()), (SmtpTls::Tls, 465));
+        assert!(parse("title: x\nbase_url: https://e.com/\nemail: false\n").is_ok_and(|c| !c.email.enabled));
+    }
+
+    #[test]
+    fn email_errors_point_at_the_value() {
+        let errs = |text: &str| parse(text).unwrap_err().iter().map(|e| e.to_string().lines().next().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            errs("title: x\nbase_url: https://e.com/\nemail:\n  from: not an address\n  subject: \"{titel}\"\n"),
+            [
+                "config.yaml:4:9: error: email.from `not an address` is not an email address; write `Name <name@example.com>` or `name@example.com`",
+                "config.yaml:5:13: error: email.subject has an unknown placeholder `{titel}` (did you mean `title`?); it may use {title}, {issue}, {site} and {date}",
+            ]
+        );
+        assert_eq!(
+            errs("title: x\nbase_url: https://e.com/\nemail:\n  smtp: {host: h, tls: ssl}\n")[0].split(" error: ").nth(1).unwrap(),
+            "`email` › `smtp` › `tls`: unknown variant `ssl`, expected one of `none`, `starttls`, `tls`"
+        );
+        assert!(errs("title: x\nbase_url: https://e.com/\nemail:\n  smtp: {host: h, pasword_env: X}\n")[0].contains("did you mean `password_env`"));
+        assert!(
+            errs("title: x\nbase_url: https://e.com/\nemail:\n  smtp: {host: h, password_env: \"hunter 2\"}\n")[0]
+                .contains("not an environment variable name")
+        );
     }
 
     #[test]

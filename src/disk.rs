@@ -666,6 +666,23 @@ pub fn create_new(path: &Path, text: &str) -> io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
+/// Write `files` (name, bytes) into the folder `dir`, creating it, each
+/// replacing any file of that name atomically (a temporary file renamed into
+/// place); other files in `dir` are left alone (`gen email`).
+pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let written = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+        }
+    }
+    Ok(())
+}
+
 /// Write several new files, all or none: if any of them exists, nothing is
 /// written and the error (kind `AlreadyExists`) names that path (`gen init`).
 pub fn create_all_new(files: &[(PathBuf, String)]) -> io::Result<()> {

@@ -241,7 +241,17 @@ impl<'a> Now<'a> {
         match read {
             Read::Base(lang) => hash_of(&self.views.shared(lang)),
             Read::Card(p) => entry(p).map_or(GONE, |i| self.fps[i].card),
-            Read::Full(p) => entry(p).map_or(GONE, |i| full_fingerprint(site, self.fps, i)),
+            Read::Full(p) => entry(p).map_or(GONE, |i| hash_of(&(self.fps[i].post, self.fps[i].rendered))),
+            Read::Links(p) => entry(p).map_or(GONE, |i| {
+                let linked = views::linked(site, i);
+                let paths = |list: &[usize]| list.iter().map(|&j| self.fps[j].path).collect::<Vec<_>>();
+                hash_of(&(
+                    paths(linked.translations),
+                    paths(linked.related),
+                    linked.newer.map(|j| self.fps[j].path),
+                    linked.older.map(|j| self.fps[j].path),
+                ))
+            }),
             Read::List { lang, list, n } => {
                 let listing = match list {
                     List::Index => Some(Listing::Index),
@@ -275,19 +285,6 @@ impl<'a> Now<'a> {
             Read::Shape => self.shape,
         }
     }
-}
-
-/// What [`Views::full`] of entry `i` is made of: the post, its body, and the
-/// cards of the posts it links to as translations, related or neighbours
-/// (previous/next).
-fn full_fingerprint(site: &Site, fps: &[EntryFp], i: usize) -> u64 {
-    let e = &site.entries[i];
-    let mut h = DefaultHasher::new();
-    (fps[i].post, fps[i].rendered, e.translations.len()).hash(&mut h);
-    e.translations.iter().chain(&e.related).for_each(|&j| fps[j].card.hash(&mut h));
-    let (newer, older) = views::neighbours(site, i);
-    (newer.map(|j| fps[j].card), older.map(|j| fps[j].card)).hash(&mut h);
-    h.finish()
 }
 
 /// The definition of a page: what its job says besides the data it reads.

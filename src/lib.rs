@@ -15,6 +15,7 @@ pub mod error;
 pub mod escape;
 pub mod frontmatter;
 pub mod incremental;
+pub mod mail;
 pub mod markdown;
 pub mod output;
 pub mod post;

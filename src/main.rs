@@ -38,6 +38,31 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write the email edition of posts as RFC 5322 messages (default: the newest post, into mail/).
+    Email {
+        /// Slugs of the posts (default: the newest post).
+        slugs: Vec<String>,
+        /// Only this language (default: every language the post has).
+        #[arg(long)]
+        lang: Option<String>,
+        /// Every post.
+        #[arg(long, conflicts_with = "slugs")]
+        all: bool,
+        /// Write here instead of ROOT/mail.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Send the email edition of a post through the SMTP server of config.yaml (test sends, small lists).
+    Send {
+        /// Slug of the post.
+        slug: String,
+        /// Recipients, comma-separated: `you@example.com,Name <b@example.com>`.
+        #[arg(long, required = true)]
+        to: String,
+        /// The language version (default: the site's default language).
+        #[arg(long)]
+        lang: Option<String>,
+    },
     /// Build in memory and report broken links, anchors, related slugs and images.
     Check {
         #[arg(long)]
@@ -77,6 +102,8 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Build { drafts, base_url, output, force } => cmd::build::run(&cmd::build::Args { root: cli.root, output, drafts, base_url, force }),
+        Command::Email { slugs, lang, all, out } => cmd::email::run(&cmd::email::Args { root: cli.root, slugs, lang, all, out }),
+        Command::Send { slug, to, lang } => cmd::send::run(&cmd::send::Args { root: cli.root, slug, to, lang }),
         Command::Check { drafts } => cmd::check::run(&cli.root, drafts),
         Command::Init { dir } => cmd::init::run(&dir.unwrap_or(cli.root)),
         Command::New { title, lang, issue } => cmd::new::run(&cmd::new::Args { root: cli.root, title, lang, issue }),

@@ -16,6 +16,9 @@ pub struct Output {
     /// Where added files go as they come, when set: their paths stay in
     /// `files`, their bytes do not (see [`Output::spilling`]).
     spill: Option<Arc<dyn Spill>>,
+    /// Problems worth telling the author that do not stop the build
+    /// (`path: warning: …`), in the order found.
+    pub warnings: Vec<String>,
 }
 
 /// Takes the files of an [`Output`] as they are added (`gen build` writes
@@ -28,7 +31,7 @@ impl Output {
     /// An output that hands every added file to `spill` and keeps only its
     /// path: a build then never holds the whole site in memory.
     pub fn spilling(spill: Arc<dyn Spill>) -> Output {
-        Output { files: BTreeMap::new(), spill: Some(spill) }
+        Output { files: BTreeMap::new(), spill: Some(spill), warnings: Vec::new() }
     }
 
     /// Add a file; returns false (and keeps the first) if the path is taken.

@@ -18,8 +18,12 @@ pub(crate) enum Read {
     Base(String),
     /// A post's card, as lists show it.
     Card(String),
-    /// A post in full: its own page and email edition, its feed entries.
+    /// A post in full (its post and rendered body): its own page and email
+    /// edition, its feed entries.
     Full(String),
+    /// Which posts a post's full view links to (translations, related,
+    /// previous and next); what it shows of them is read from their cards.
+    Links(String),
     /// Page `n` of a listing of `lang`: which posts it holds, how many pages
     /// there are; for a tag, its name and count.
     List { lang: String, list: List, n: usize },

@@ -228,6 +228,8 @@ cases! {
     highlight_theme_unknown => "highlight-theme-unknown",
     config_syntax_error => "config-syntax-error",
     config_unknown_key => "config-unknown-key",
+    config_email_bad => "config-email-bad",
+    config_email_smtp_tls => "config-email-smtp-tls",
     config_bad_base_url => "config-bad-base-url",
     config_bad_language_code => "config-bad-language-code",
     config_language_twice => "config-language-twice",

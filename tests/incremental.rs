@@ -452,9 +452,9 @@ fn random_edit(site: &Site, rng: &mut Rng, step: usize) -> (String, Vec<(String,
 /// others relate to, a duplicate issue, broken YAML) must fail in the engine
 /// too and leave its output as it was; it is then undone.
 fn random_edits(theme: &[(&str, &str)], seed: u64) {
-    let steps: usize = std::env::var("GEN_EDIT_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let steps: usize = std::env::var("GEN_EDIT_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
     let dir = tempfile::tempdir().unwrap();
-    corpus::generate(24, dir.path(), seed);
+    corpus::generate(14, dir.path(), seed);
     for (path, text) in theme {
         let p = dir.path().join(path);
         fs::create_dir_all(p.parent().unwrap()).unwrap();

@@ -414,7 +414,11 @@ fn email_edition_of_every_post() {
     assert!(!built.output.files.contains_key("about/email.html"), "pages have no email edition");
     let html = text(&built, "posts/first-issue/email.html");
     assert!(!html.contains("<link rel=\"stylesheet\""), "self-contained");
-    assert!(html.contains("<div class=\"container\" style=\"max-width: 640px;"), "CSS inlined: {}", &html[..2000]);
+    assert!(
+        html.contains("<table role=\"presentation\" class=\"container\" style=\"width: 100%;max-width: 600px;"),
+        "CSS inlined: {}",
+        &html[..2000]
+    );
     assert!(html.contains("<a href=\"https://example.org/news/letter/posts/first-issue/\""), "view online");
     assert!(html.contains("href=\"https://example.org/unsubscribe?list=letter&amp;id=1\""), "unsubscribe");
     for img in html::tokenize(&html).iter().filter(|t| matches!(t, Token::Start { name, .. } if name == "img")) {

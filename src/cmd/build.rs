@@ -68,6 +68,9 @@ pub fn run(args: &Args) -> i32 {
     if let Err(e) = written {
         return write_failed(&out_dir, &e);
     }
+    for w in &built.output.warnings {
+        eprintln!("{w}");
+    }
     let per_lang: Vec<String> = built.site.posts_by_lang.iter().map(|(l, p)| format!("{l}: {}", p.len())).collect();
     println!(
         "Built {} pages ({} files; posts {}) in {:.2}s into {}",

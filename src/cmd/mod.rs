@@ -2,8 +2,10 @@
 
 pub mod build;
 pub mod check;
+pub mod email;
 pub mod init;
 pub mod new;
+pub mod send;
 pub mod serve;
 
 use crate::error::Error;

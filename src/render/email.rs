@@ -35,12 +35,59 @@ pub fn render(site: &Site, theme: &Theme, views: &Views<'_>, engine: &Engine, ou
         for r in results {
             match r {
                 Ok((path, html, text)) => {
+                    if html.len() > GMAIL_CLIP_BYTES {
+                        if let Some(&i) = chunk.iter().find(|&&i| site.entries[i].path == path) {
+                            output.warnings.push(clip_warning(site, i, html.len()));
+                        }
+                    }
                     output.add(format!("{path}email.html"), html);
                     output.add(format!("{path}email.txt"), text);
                 }
                 Err(e) => errors.push(e),
             }
         }
+    }
+}
+
+/// Gmail shows only the first 102 KB of a message's HTML ("[Message clipped]").
+pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
+
+/// The warning for the letter of entry `i`, whose HTML (`bytes` long) Gmail clips.
+pub fn clip_warning(site: &Site, i: usize, bytes: usize) -> String {
+    let post = &site.entries[i].post;
+    format!(
+        "{}: warning: its email edition ({}) is {} KB of HTML; Gmail clips a message over 102 KB and hides the rest, the unsubscribe link included",
+        crate::error::display_path(&post.path),
+        post.lang,
+        bytes.div_ceil(1024)
+    )
+}
+
+/// Both editions (`email.html`, `email.txt`) of the posts `entries` alone,
+/// without rendering the rest of the site (`gen email`, `gen send`).
+pub fn letters(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
+    letters_with(site, theme, entries, Inliner::default())
+}
+
+/// [`letters`] with every stylesheet inlined by css-inline, as gen did before
+/// it had its own inliner: for the benchmark that compares the two (docs/bench.md).
+#[doc(hidden)]
+pub fn letters_by_css_inline(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
+    let inliner = Inliner { only_css_inline: true, ..Inliner::default() };
+    letters_with(site, theme, entries, inliner)
+}
+
+fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner) -> Result<Vec<(String, String)>, Vec<Error>> {
+    let mut engine = Engine::new(theme, &site.config)?;
+    let views = Views::new(site, theme);
+    engine.add_site_functions(super::functions::SiteQuery::new(site, views.cards()));
+    let results: Vec<Result<(String, String), Error>> =
+        entries.par_iter().map(|&i| letter(site, theme, &views, &engine, &inliner, i).map(|(_, html, text)| (html, text))).collect();
+    let (ok, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    if errors.is_empty() {
+        Ok(ok.into_iter().flatten().collect())
+    } else {
+        Err(super::finish_errors(errors.into_iter().filter_map(Result::err).collect()))
     }
 }
 
@@ -51,18 +98,39 @@ pub(crate) struct Inliner {
     /// Stylesheets seen so far, by text; `None` for those left to css-inline.
     sheets: Mutex<Vec<(String, Option<Arc<Stylesheet>>)>>,
     fallback: css_inline::CSSInliner<'static>,
+    /// The code stylesheet of a syntect theme, made on first use.
+    code: Mutex<Option<(String, Arc<str>)>>,
+    /// Leave every stylesheet to css-inline (the benchmark's comparison).
+    only_css_inline: bool,
 }
 
 impl Default for Inliner {
     fn default() -> Self {
         let fallback = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
-        Inliner { sheets: Mutex::new(Vec::new()), fallback }
+        Inliner { sheets: Mutex::new(Vec::new()), fallback, code: Mutex::new(None), only_css_inline: false }
     }
 }
 
 impl Inliner {
+    /// The classes of highlighted code as CSS rules of the syntect theme
+    /// `name` (empty for an unknown theme, which the build reports), so that
+    /// the letter's code keeps its colours once inlined.
+    fn code_css(&self, name: &str) -> Arc<str> {
+        let mut code = self.code.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((n, css)) = code.as_ref().filter(|(n, _)| n == name) {
+            debug_assert_eq!(n, name);
+            return Arc::clone(css);
+        }
+        let css: Arc<str> = crate::markdown::highlight::theme_css(name).unwrap_or_default().into();
+        *code = Some((name.to_string(), Arc::clone(&css)));
+        css
+    }
+
     /// The parsed form of `css`, parsed on first use.
     fn sheet(&self, css: &str) -> Option<Arc<Stylesheet>> {
+        if self.only_css_inline {
+            return None;
+        }
         let mut sheets = self.sheets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((_, sheet)) = sheets.iter().find(|(text, _)| text == css) {
             return sheet.clone();
@@ -100,6 +168,10 @@ pub(crate) fn letter(
             "view_online": e.permalink,
             "home": format!("{}{}", config.base_url, config.lang_prefix(lang)),
             "unsubscribe_url": config.email.unsubscribe_url,
+            // The light code theme's rules, for the template's <style>: code keeps its colours when inlined.
+            "code_css": &*inliner.code_css(&config.highlight.light),
+            // Escaped for an attribute, with a mail service's merge tag kept as written.
+            "unsubscribe_href": config.email.unsubscribe_url.as_deref().map(crate::escape::html_keeping_merge_tags),
         }),
     );
     let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
@@ -122,11 +194,15 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
     let mut css = String::new();
     let (mut depth, mut max_depth) = (0usize, 0usize);
     let mut in_style = false;
+    let mut removals = Removals::default();
     for t in &mut tokens {
+        if removals.take(t, page) {
+            continue;
+        }
         match t {
             Token::Start { name, attrs, self_closing, span } => {
                 for a in attrs.iter_mut() {
-                    if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") {
+                    if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") && !crate::escape::has_merge_tag(&a.value) {
                         let abs = html::absolute(&a.value, page);
                         if abs != a.value {
                             edits.push((a.span.clone(), html::escape_attr(&abs)));
@@ -153,6 +229,11 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
             _ => {}
         }
     }
+    if let Some(cut) = removals.finish(rendered.len()) {
+        // Mail clients drop scripts, frames, media and forms, or refuse the
+        // whole letter: the letter is written without them, embeds as links.
+        return editions(&apply(rendered, cut), page, inliner);
+    }
     let text = text_of(&tokens, page);
     if css.trim().is_empty() || max_depth > MAX_INLINE_DEPTH {
         return Ok((apply(rendered, edits), text));
@@ -165,6 +246,99 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
         None => inliner.fallback.inline(&apply(rendered, edits)).map_err(|e| e.to_string())?,
     };
     Ok((html, text))
+}
+
+/// Elements no mail client shows: removed with their content.
+const DROPPED: &[&str] = &["script", "form", "frameset", "frame", "applet"];
+/// Embedded media and frames: replaced by a link to what they show.
+const EMBEDS: &[&str] = &["iframe", "video", "audio", "object", "embed"];
+
+/// The elements of a letter to take out ([`DROPPED`], [`EMBEDS`]), found
+/// token by token: each becomes an edit of its whole extent.
+#[derive(Default)]
+struct Removals {
+    edits: Vec<(Range<usize>, String)>,
+    /// The element being taken out: name, start offset, nesting, link URL and title.
+    open: Option<(String, usize, usize, String, String)>,
+    /// Open `<p>` elements, so that an embed's link is a paragraph only outside one.
+    paragraphs: usize,
+}
+
+impl Removals {
+    /// Whether token `t` belongs to an element being taken out.
+    fn take(&mut self, t: &Token<'_>, page: &str) -> bool {
+        if let Some((open, start, depth, url, _)) = &mut self.open {
+            match t {
+                Token::Start { name, self_closing, .. } if name == open && !*self_closing => *depth += 1,
+                Token::Start { name, .. } if name == "source" && url.is_empty() => {
+                    *url = t.attr("src").map(|s| html::absolute(s, page)).unwrap_or_default();
+                }
+                Token::End { name, span } if name == open => {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        let end = span.end;
+                        let start = *start;
+                        self.close(start..end);
+                    }
+                }
+                _ => {}
+            }
+            return true;
+        }
+        match t {
+            Token::Start { name, .. } if name == "p" => self.paragraphs += 1,
+            Token::End { name, .. } if name == "p" => self.paragraphs = self.paragraphs.saturating_sub(1),
+            Token::Start { name, self_closing, span, .. } if DROPPED.contains(&name.as_str()) || EMBEDS.contains(&name.as_str()) => {
+                let src = t.attr("src").or_else(|| t.attr("data")).filter(|s| !s.trim().is_empty());
+                let url = src.map(|s| watch_url(&html::absolute(s, page))).unwrap_or_default();
+                let title = t.attr("title").or_else(|| t.attr("aria-label")).unwrap_or_default().trim().to_string();
+                self.open = Some((name.clone(), span.start, 1, url, title));
+                if *self_closing || is_void(name) {
+                    self.close(span.clone());
+                }
+                return true;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// The element being taken out ends at `range.end`.
+    fn close(&mut self, range: Range<usize>) {
+        let Some((name, _, _, url, title)) = self.open.take() else { return };
+        let replacement = if EMBEDS.contains(&name.as_str()) && !url.is_empty() {
+            let shown = if title.is_empty() { url.split("://").nth(1).unwrap_or(&url).trim_end_matches('/').to_string() } else { title };
+            let link = format!("<a class=\"embed\" href=\"{}\">{}</a>", html::escape_attr(&url), crate::escape::html(&shown));
+            if self.paragraphs == 0 { format!("<p class=\"embed\">{link}</p>") } else { link }
+        } else {
+            String::new()
+        };
+        self.edits.push((range, replacement));
+    }
+
+    /// The edits, if anything is taken out; an element left open runs to `end`.
+    fn finish(mut self, end: usize) -> Option<Vec<(Range<usize>, String)>> {
+        if let Some((_, start, ..)) = &self.open {
+            let start = *start;
+            self.close(start..end);
+        }
+        (!self.edits.is_empty()).then_some(self.edits)
+    }
+}
+
+/// The page of a video player's embed URL (YouTube, Vimeo), else `url`.
+fn watch_url(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.strip_prefix("www.").unwrap_or(rest);
+    let id =
+        |prefix: &str| rest.strip_prefix(prefix).map(|r| r.split(['?', '#', '/']).next().unwrap_or_default().to_string()).filter(|i| !i.is_empty());
+    if let Some(v) = id("youtube.com/embed/").or_else(|| id("youtube-nocookie.com/embed/")) {
+        return format!("https://www.youtube.com/watch?v={v}");
+    }
+    if let Some(v) = id("player.vimeo.com/video/") {
+        return format!("https://vimeo.com/{v}");
+    }
+    url.to_string()
 }
 
 /// The edits that inline `sheet`: a `style` attribute for each element it
@@ -239,7 +413,10 @@ enum Action {
     Heading(u8),
     List,
     Pre,
-    Append(&'static str),
+    /// A footnote reference, its text from this offset of the line on.
+    Superscript(usize),
+    /// The footnotes.
+    Notes,
 }
 
 /// A line prefix: the first line of a list item gets its marker, the others indent.
@@ -326,7 +503,12 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
                     }
                     "li" => {
                         w.flush();
+                        let in_notes = w.outside_notes.is_some();
                         let marker = match w.lists.last_mut() {
+                            Some((true, n)) if in_notes => {
+                                *n += 1;
+                                format!("{} ", superscript(&(*n - 1).to_string()))
+                            }
                             Some((true, n)) => {
                                 *n += 1;
                                 format!("{}. ", *n - 1)
@@ -349,9 +531,13 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
                         Action::Pre
                     }
                     "a" => Action::Link(attr("href").filter(|h| !h.starts_with(&own) && !h.starts_with('#')).unwrap_or_default().to_string()),
-                    "sup" if has_class("footnote-ref") => {
-                        w.text("[^");
-                        Action::Append("]")
+                    "sup" if has_class("footnote-ref") => Action::Superscript(w.line.len()),
+                    "section" if has_class("footnotes") => {
+                        // The notes go at the end of the letter, before the link list.
+                        w.block();
+                        w.outside_notes = Some(std::mem::take(&mut w.out));
+                        w.blank = false;
+                        Action::Notes
                     }
                     "tr" => {
                         w.flush();
@@ -363,8 +549,14 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
                         }
                         Action::Nothing
                     }
-                    "p" | "div" | "section" | "article" | "header" | "footer" | "aside" | "figure" | "figcaption" | "main" | "nav" | "table"
-                    | "dl" | "dt" | "dd" | "details" | "summary" | "address" | "body" => {
+                    "footer" => {
+                        // The notes end the letter's text, before its footer.
+                        w.block();
+                        w.write_notes();
+                        Action::Block
+                    }
+                    "p" | "div" | "section" | "article" | "header" | "aside" | "figure" | "figcaption" | "main" | "nav" | "table" | "dl" | "dt"
+                    | "dd" | "details" | "summary" | "address" | "body" => {
                         w.block();
                         Action::Block
                     }
@@ -387,6 +579,7 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
         }
     }
     w.flush();
+    w.write_notes();
     let mut out = w.out.trim_end().to_string();
     out.push('\n');
     if !w.links.is_empty() {
@@ -413,6 +606,15 @@ struct TextWriter {
     links: Vec<String>,
     link_numbers: BTreeMap<String, usize>,
     link_starts: Vec<usize>,
+    /// The text written before the footnotes, while they are written.
+    outside_notes: Option<String>,
+    /// The footnotes, written at the end.
+    notes: String,
+}
+
+/// `digits` as superscript digits: the mark of a footnote in plain text.
+fn superscript(digits: &str) -> String {
+    digits.chars().map(|c| c.to_digit(10).map_or(c, |d| ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'][d as usize])).collect()
 }
 
 impl TextWriter {
@@ -448,6 +650,21 @@ impl TextWriter {
             }
         };
         self.line.push_str(&format!(" [{n}]"));
+    }
+
+    /// The footnotes gathered so far, after a rule, once.
+    fn write_notes(&mut self) {
+        if self.notes.is_empty() || self.outside_notes.is_some() {
+            return;
+        }
+        let notes = std::mem::take(&mut self.notes);
+        self.block();
+        self.write_line("----");
+        self.blank = true;
+        self.out.push('\n');
+        self.out.push_str(notes.trim_end());
+        self.out.push('\n');
+        self.blank = true;
     }
 
     /// End the current line.
@@ -535,7 +752,21 @@ impl TextWriter {
                 }
                 self.blank = true;
             }
-            Action::Append(s) => self.line.push_str(s),
+            Action::Superscript(start) => {
+                let start = start.min(self.line.len());
+                if self.line.is_char_boundary(start) {
+                    let mark = superscript(self.line[start..].trim());
+                    self.line.truncate(start);
+                    self.line.push_str(&mark);
+                }
+            }
+            Action::Notes => {
+                self.flush();
+                let outside = self.outside_notes.take().unwrap_or_default();
+                let notes = std::mem::replace(&mut self.out, outside);
+                self.notes.push_str(&notes);
+                self.blank = true;
+            }
         }
     }
 }
@@ -558,7 +789,7 @@ mod tests {
         let text = to_text(html, PAGE);
         assert_eq!(
             text,
-            "标题\n====\n\n第一段 链接 [1] and again [1].\n\nPart\n----\n\n- one\n\n- two\n\n- [x] done\n- [ ] todo\n\n3. three\n\n> quoted\n>\n> more\n\n    fn main() {\n        x();\n    }\n\nSee[^1] https://y.org/a\n\n[A cat] [2]\n\n1. Note\n\n[1] https://x.org/\n[2] https://e.com/a.png\n"
+            "标题\n====\n\n第一段 链接 [1] and again [1].\n\nPart\n----\n\n- one\n\n- two\n\n- [x] done\n- [ ] todo\n\n3. three\n\n> quoted\n>\n> more\n\n    fn main() {\n        x();\n    }\n\nSee¹ https://y.org/a\n\n[A cat] [2]\n\n----\n\n¹ Note\n\n[1] https://x.org/\n[2] https://e.com/a.png\n"
         );
     }
 
@@ -567,6 +798,25 @@ mod tests {
         let html = "<div class=\"bilingual\"><div class=\"pair\"><div class=\"original\" lang=\"en\"><blockquote><p>Hello.</p></blockquote></div>\
             <div class=\"translation\" lang=\"zh\"><blockquote><p>你好。</p></blockquote></div></div></div>";
         assert_eq!(to_text(html, PAGE), "> Hello.\n\n> 你好。\n");
+    }
+
+    #[test]
+    fn scripts_frames_media_and_forms_are_taken_out_embeds_become_links() {
+        let letter = "<p>a<script>alert(1)</script>b</p>\
+            <iframe src=\"https://www.youtube.com/embed/abc123?rel=0\" title=\"The launch\"></iframe>\
+            <p>see <iframe src=\"//player.vimeo.com/video/42\"></iframe></p>\
+            <video controls poster=\"p.png\"><source src=\"clip.mp4\" type=\"video/mp4\"><video></video>fallback</video>\
+            <form action=\"/s\"><input name=\"e\"><button>Go</button></form><embed src=\"x.swf\"><p>end</p><script>unclosed";
+        let (html, text) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert_eq!(
+            html,
+            "<p>ab</p><p class=\"embed\"><a class=\"embed\" href=\"https://www.youtube.com/watch?v=abc123\">The launch</a></p>\
+             <p>see <a class=\"embed\" href=\"https://vimeo.com/42\">vimeo.com/42</a></p>\
+             <p class=\"embed\"><a class=\"embed\" href=\"https://e.com/letter/posts/p/clip.mp4\">e.com/letter/posts/p/clip.mp4</a></p>\
+             <p class=\"embed\"><a class=\"embed\" href=\"https://e.com/letter/posts/p/x.swf\">e.com/letter/posts/p/x.swf</a></p><p>end</p>"
+        );
+        assert!(text.contains("The launch [1]") && text.contains("[1] https://www.youtube.com/watch?v=abc123"), "{text}");
+        assert!(!text.contains("alert") && !text.contains("fallback") && !text.contains("Go"), "{text}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod search;
 pub(crate) mod sitemap;
 pub(crate) mod views;
 
+pub use email::{letters as email_letters, letters_by_css_inline as email_letters_by_css_inline};
 pub use engine::Engine;
 
 use crate::error::Error;

@@ -62,15 +62,17 @@ impl<'s> Views<'s> {
     /// Everything about entry `i`, for its own page.
     pub fn full(&self, i: usize) -> Value {
         let site = self.site;
-        crate::reads::record(|| Read::Full(site.entries[i].post.content_path.clone()));
         let e = &site.entries[i];
+        crate::reads::record(|| Read::Full(e.post.content_path.clone()));
+        crate::reads::record(|| Read::Links(e.post.content_path.clone()));
         let p = &e.post;
         let mut v = self.card(i);
+        // What it shows of the posts it links to comes from their cards.
         let link = |j: usize| {
-            let t = &site.entries[j];
-            json!({"title": t.post.title, "url": t.url, "permalink": t.permalink, "lang": t.post.lang, "date": t.post.date.map(|d| d.to_rfc3339()), "issue": t.post.issue})
+            let c = self.card(j);
+            json!({"title": c["title"], "url": c["url"], "permalink": c["permalink"], "lang": c["lang"], "date": c["date"], "issue": c["issue"]})
         };
-        let (newer, older) = neighbours(site, i);
+        let Linked { translations, related, newer, older } = linked(site, i);
         let extra = json!({
             // Every tag here; cards carry only the first few.
             "tags": tag_values(site, p, p.tags.len()),
@@ -80,8 +82,8 @@ impl<'s> Views<'s> {
             "source": p.source,
             "original_url": p.original_url,
             "references": p.references,
-            "related": e.related.iter().map(|&j| link(j)).collect::<Vec<_>>(),
-            "translations": e.translations.iter().map(|&j| link(j)).collect::<Vec<_>>(),
+            "related": related.iter().map(|&j| link(j)).collect::<Vec<_>>(),
+            "translations": translations.iter().map(|&j| link(j)).collect::<Vec<_>>(),
             "headings": e.rendered.headings,
             "extra": p.extra,
             "has_bilingual": e.rendered.html.contains("<div class=\"bilingual"),
@@ -163,6 +165,23 @@ fn tag_values(site: &Site, p: &crate::post::Post, n: usize) -> Vec<Value> {
             json!({"name": t, "slug": s, "url": format!("{}{}tags/{}/", site.config.base_path, site.config.lang_prefix(&p.lang), slug::encode_segment(&s))})
         })
         .collect()
+}
+
+/// The other entries the full view of an entry links to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Linked<'s> {
+    pub translations: &'s [usize],
+    pub related: &'s [usize],
+    pub newer: Option<usize>,
+    pub older: Option<usize>,
+}
+
+/// What [`Views::full`] of entry `i` links to: its translations, the posts it
+/// lists as related, and its newer and older neighbour.
+pub(crate) fn linked(site: &Site, i: usize) -> Linked<'_> {
+    let e = &site.entries[i];
+    let (newer, older) = neighbours(site, i);
+    Linked { translations: &e.translations, related: &e.related, newer, older }
 }
 
 /// The posts before and after post `i` among the posts of its language:
