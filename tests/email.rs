@@ -346,6 +346,8 @@ fn vnu_errors(files: &[PathBuf]) -> Option<String> {
 fn letters_lose_scripts_frames_and_forms_keep_code_colours_and_notes() {
     let site = site_with_email("email: {from: letter@example.org, unsubscribe_url: \"https://example.org/u\"}");
     std::fs::write(site.path().join("content/posts/2024-04-01-rich.md"), RICH_POST).unwrap();
+    // The video the post embeds: a missing local file is an error.
+    std::fs::write(site.path().join("content/posts/clip.mp4"), b"").unwrap();
     let out = site.path().join("public");
     let (code, _, stderr) = run(site.path(), &["build"]);
     assert_eq!(code, 0, "{stderr}");

@@ -13,7 +13,7 @@ use crate::escape::html as escape;
 use crate::sanitize;
 use blocks::Block;
 use cjk::WordCount;
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -261,6 +261,10 @@ impl<'a, 'c> Renderer<'a, 'c> {
                     v.push(Event::End(TagEnd::Heading(level)));
                     last_char = None;
                     v
+                }
+                // `<editor@example.org>`: an address, which the HTML writer turns into `mailto:`.
+                Event::Start(Tag::Link { link_type: LinkType::Email, dest_url, title, id }) => {
+                    vec![Event::Start(Tag::Link { link_type: LinkType::Email, dest_url, title, id })]
                 }
                 Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                     let dest = self.rewrite_url(&dest_url, offset);

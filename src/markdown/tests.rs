@@ -205,3 +205,8 @@ fn heading_text_is_counted_once() {
     assert_eq!((r.words.cjk, r.words.latin), (4, 3));
     assert_eq!(r.headings[0].text, "后记 and code");
 }
+
+#[test]
+fn email_autolinks_are_addresses_not_files() {
+    assert_eq!(html("联系：<editor@example.org>"), "<p>联系：<a href=\"mailto:editor@example.org\">editor@example.org</a></p>\n");
+}
