@@ -180,7 +180,7 @@ fn atom_feed_of_the_subpath_fixture() {
 fn feedparser_accepts_every_feed() {
     let probe = std::process::Command::new("python3").args(["-c", "import feedparser"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(std::env::var_os("CI").is_none(), "feedparser is required under CI: apt-get install python3-feedparser (see .ci/run)");
+        assert!(std::env::var_os("CI").is_none(), "feedparser is required under CI: python3 -m pip install feedparser (see .ci/run)");
         eprintln!("note: python3 with feedparser not found (pip install feedparser); feed validation skipped");
         return;
     }
