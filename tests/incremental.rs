@@ -352,27 +352,6 @@ fn a_translation_notice_follows_edits_of_its_original() {
     assert!(changes.written.iter().any(|p| p.starts_with("en/") && !p.starts_with("en/posts/")), "{:?}", changes.written);
 }
 
-/// SplitMix64, for edit sequences that repeat from their seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
 /// Templates of a theme that reach the site through the template functions
 /// and show every key of a card: a sidebar of the newest posts on every post,
 /// a tag's posts and one fixed post on every index page.
@@ -396,7 +375,7 @@ const READING_THEME: &[(&str, &str)] = &[
 
 /// One random edit of the site: what it touched, with the files' texts before
 /// (`None`: the file did not exist) so that a broken edit can be undone.
-fn random_edit(site: &Site, rng: &mut Rng, step: usize) -> (String, Vec<(String, Option<String>)>) {
+fn random_edit(site: &Site, rng: &mut corpus::Rng, step: usize) -> (String, Vec<(String, Option<String>)>) {
     let posts = site.posts();
     let name = rng.pick(&posts).clone();
     let a = format!("content/posts/{name}");
@@ -516,7 +495,7 @@ fn random_edits(theme: &[(&str, &str)], seed: u64) {
     inc.build().unwrap();
     let last = inc.output().clone();
     let mut site = Site { dir, inc, last };
-    let mut rng = Rng(seed);
+    let mut rng = corpus::Rng(seed);
     for step in 0..steps {
         let (what, touched) = random_edit(&site, &mut rng, step);
         let what = format!("step {step} (seed {seed}): {what} {:?}", touched.iter().map(|(p, _)| p).collect::<Vec<_>>());
