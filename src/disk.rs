@@ -88,13 +88,28 @@ fn is_ignored(name: &std::ffi::OsStr) -> bool {
 }
 
 /// Names of files that are never sources, never copied and never watched:
-/// version-control folders (`.git`, `.hg`, `.svn`), system clutter
+/// version-control folders (`.git`, `.hg`, `.svn`) and files (`.gitignore`,
+/// `.gitkeep`, `.gitattributes`, `.gitmodules`, `.hgignore`), system clutter
 /// (`.DS_Store`, `Thumbs.db`, `desktop.ini`) and what editors write beside
 /// the real files (`.#x` and `#x#` of Emacs, `x~`, `.x.swp` and `4913` of
 /// Vim, `x___jb_tmp___` of JetBrains, `.~lock.x#` of LibreOffice,
 /// `.goutputstream-…` of GNOME). Other dotfiles are ordinary files.
 pub fn is_ignored_name(name: &str) -> bool {
-    const NAMES: [&str; 8] = [".git", ".hg", ".svn", ".DS_Store", "Thumbs.db", "desktop.ini", ".directory", "4913"];
+    const NAMES: [&str; 13] = [
+        ".git",
+        ".hg",
+        ".svn",
+        ".gitignore",
+        ".gitkeep",
+        ".gitattributes",
+        ".gitmodules",
+        ".hgignore",
+        ".DS_Store",
+        "Thumbs.db",
+        "desktop.ini",
+        ".directory",
+        "4913",
+    ];
     const PREFIXES: [&str; 4] = [".#", ".~lock.", ".goutputstream-", "._"];
     const SUFFIXES: [&str; 10] = ["~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".orig", ".kate-swp", "___jb_tmp___", "___jb_old___"];
     NAMES.contains(&name)
@@ -895,11 +910,12 @@ mod tests {
 
     #[test]
     fn dotfiles_are_sources_editor_leftovers_are_not() {
-        for name in [".well-known", ".nojekyll", ".htaccess", "CNAME", ".env.example", "a.md", "#1.md"] {
+        for name in [".well-known", ".nojekyll", ".htaccess", "CNAME", ".env.example", "a.md", "#1.md", ".gitignore.md", "gitkeep"] {
             assert!(!is_ignored_name(name), "{name}");
         }
-        for name in
-            [".git", ".DS_Store", "Thumbs.db", ".a.md.swp", "a.md~", "#a.md#", ".#a.md", "4913", "a.md___jb_tmp___", ".~lock.a.odt#", "._a.png"]
+        for name in [".git", ".gitignore", ".gitkeep", ".gitattributes", ".gitmodules", ".hgignore", ".DS_Store", "Thumbs.db", ".a.md.swp", "a.md~"]
+            .into_iter()
+            .chain(["#a.md#", ".#a.md", "4913", "a.md___jb_tmp___", ".~lock.a.odt#", "._a.png"])
         {
             assert!(is_ignored_name(name), "{name}");
         }
@@ -913,6 +929,8 @@ mod tests {
         fs::write(dir.path().join("content/posts/.a.md.swp"), "x").unwrap();
         fs::write(dir.path().join("content/.DS_Store"), "x").unwrap();
         fs::write(dir.path().join("content/.nojekyll"), "").unwrap();
+        fs::write(dir.path().join("content/.gitignore"), "*.tmp").unwrap();
+        fs::write(dir.path().join("content/posts/.gitkeep"), "").unwrap();
         fs::create_dir_all(dir.path().join("content/.well-known")).unwrap();
         fs::write(dir.path().join("content/.well-known/security.txt"), "Contact: x").unwrap();
         fs::create_dir_all(dir.path().join("content/.git")).unwrap();
