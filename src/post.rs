@@ -111,6 +111,16 @@ impl Post {
         if fm.lang.is_some() && !config.has_language(&lang) {
             errors.push(err_at("lang", format!("language `{lang}` is not one of the site's languages: {}", config.languages.join(", "))));
         }
+        if let (Some(written), Some(suffix)) = (&fm.lang, suffix_lang) {
+            if written != suffix {
+                errors.push(err_at(
+                    "lang",
+                    format!(
+                        "`lang: {written}` contradicts the file name `{file_name}`, whose suffix `.{suffix}` says `{suffix}`; remove `lang:` or rename the file"
+                    ),
+                ));
+            }
+        }
         let dir = content_path.rsplit_once('/').map_or("", |(d, _)| d);
         let key = if dir.is_empty() { stem.to_string() } else { format!("{dir}/{stem}") };
 
@@ -254,6 +264,19 @@ mod tests {
                 "content/posts/a.fr.md:3:7: error: `date`: `someday` is not a date; write `2023-06-08`, `2023-06-08 06:14` or `2023-06-08T06:14:00+08:00`",
             ]
         );
+    }
+
+    #[test]
+    fn lang_must_agree_with_the_file_name() {
+        let e = Post::parse("posts/a.en.md", "---\ntitle: x\ndate: 2023-01-01\nlang: zh\n---\n", &config()).unwrap_err();
+        assert_eq!(
+            e[0].to_string().lines().next().unwrap(),
+            "content/posts/a.en.md:4:7: error: `lang: zh` contradicts the file name `a.en.md`, whose suffix `.en` says `en`; remove `lang:` or rename the file"
+        );
+        let p = Post::parse("posts/a.en.md", "---\ntitle: x\ndate: 2023-01-01\nlang: en\n---\n", &config()).unwrap();
+        assert_eq!(p.lang, "en");
+        let p = Post::parse("posts/a.md", "---\ntitle: x\ndate: 2023-01-01\nlang: en\n---\n", &config()).unwrap();
+        assert_eq!(p.lang, "en");
     }
 
     #[test]

@@ -199,6 +199,7 @@ cases! {
     file_name_escape => "file-name-escape",
     language_suffix_unknown => "language-suffix-unknown",
     lang_unknown => "lang-unknown",
+    lang_contradicts_suffix => "lang-contradicts-suffix",
     block_unclosed => "block-unclosed",
     block_stray_close => "block-stray-close",
     block_unknown => "block-unknown",
