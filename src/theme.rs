@@ -82,6 +82,7 @@ impl Theme {
                 }
             }
         }
+        errors.extend(template_cycles(name, &theme.templates));
         let used = used_strings(&theme.templates);
         for lang in &config.languages {
             if errors
@@ -162,6 +163,142 @@ fn used_strings(templates: &BTreeMap<String, String>) -> BTreeMap<String, (Strin
     used
 }
 
+/// A tag naming another template: `{% include "x" %}`, `{% extends "x" %}`,
+/// `{% import "x" as m %}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TemplateRef {
+    /// `includes`, `extends` or `imports`.
+    verb: &'static str,
+    /// The templates named, in order (`{% include ["a", "b"] %}` names two).
+    targets: Vec<String>,
+    /// Where the tag's `{%` is.
+    line: usize,
+    col: usize,
+}
+
+/// Every include, extends and import tag of a template, outside comments and
+/// `{% raw %}` blocks.
+fn template_refs(text: &str) -> Vec<TemplateRef> {
+    let mut refs = Vec::new();
+    let mut at = 0;
+    while let Some(i) = text[at..].find(['{']).map(|i| at + i) {
+        let rest = &text[i..];
+        if rest.starts_with("{#") {
+            at = rest.find("#}").map_or(text.len(), |j| i + j + 2);
+            continue;
+        }
+        if !rest.starts_with("{%") {
+            at = i + 1;
+            continue;
+        }
+        let Some(end) = rest.find("%}") else { break };
+        let inner = rest[2..end].trim_start_matches('-').trim_end_matches('-').trim();
+        at = i + end + 2;
+        let (word, args) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
+        let verb = match word {
+            "raw" => {
+                // Nothing up to `{% endraw %}` is a tag.
+                let close =
+                    text[at..].match_indices("{%").find(|(j, _)| text[at + j + 2..].trim_start_matches('-').trim_start().starts_with("endraw"));
+                at = close.map_or(text.len(), |(j, _)| at + j + 2);
+                continue;
+            }
+            "include" => "includes",
+            "extends" => "extends",
+            "import" => "imports",
+            _ => continue,
+        };
+        let targets = quoted_names(args.trim_start());
+        if !targets.is_empty() {
+            let (line, col) = crate::error::line_col(text, i);
+            refs.push(TemplateRef { verb, targets, line, col });
+        }
+    }
+    refs
+}
+
+/// The template names at the start of a tag's arguments: one quoted name, or
+/// a `[…]` list of them. Tera quotes with `"`, `'` or `` ` ``.
+fn quoted_names(args: &str) -> Vec<String> {
+    let one = |s: &str| -> Option<(String, usize)> {
+        let q = s.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
+        let close = s[1..].find(q)?;
+        Some((s[1..1 + close].to_string(), close + 2))
+    };
+    if let Some(list) = args.strip_prefix('[') {
+        let mut names = Vec::new();
+        let mut rest = list.trim_start();
+        while let Some((name, used)) = one(rest) {
+            names.push(name);
+            rest = rest[used..].trim_start().trim_start_matches(',').trim_start();
+        }
+        names
+    } else {
+        one(args).map(|(name, _)| vec![name]).unwrap_or_default()
+    }
+}
+
+/// Templates that include, extend or import themselves, directly or through
+/// others: Tera would recurse until the stack overflows. Each cycle is
+/// reported once, at the tag in its first template by name.
+fn template_cycles(theme: &str, templates: &BTreeMap<String, String>) -> Vec<Error> {
+    // The edges of each template: (target, verb, line, col). A list names the first template that exists, as Tera renders.
+    let edges: BTreeMap<&str, Vec<(&str, &'static str, usize, usize)>> = templates
+        .iter()
+        .map(|(name, text)| {
+            let out = template_refs(text)
+                .into_iter()
+                .filter_map(|r| {
+                    let target = r.targets.iter().find_map(|t| templates.get_key_value(t.as_str()).map(|(k, _)| k.as_str()))?;
+                    Some((target, r.verb, r.line, r.col))
+                })
+                .collect();
+            (name.as_str(), out)
+        })
+        .collect();
+    let mut cycles: std::collections::BTreeSet<Vec<&str>> = std::collections::BTreeSet::new();
+    let mut done: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for &start in edges.keys() {
+        // Depth first without recursion: a theme may chain thousands of templates.
+        let mut path: Vec<&str> = vec![start];
+        let mut next: Vec<usize> = vec![0];
+        while let (Some(&node), Some(k)) = (path.last(), next.last_mut()) {
+            let Some(&(target, ..)) = edges.get(node).and_then(|e| e.get(*k)) else {
+                done.insert(node);
+                path.pop();
+                next.pop();
+                continue;
+            };
+            *k += 1;
+            if let Some(p) = path.iter().position(|n| *n == target) {
+                let mut cycle = path[p..].to_vec();
+                let first = cycle.iter().enumerate().min_by_key(|(_, n)| **n).map_or(0, |(i, _)| i);
+                cycle.rotate_left(first);
+                cycles.insert(cycle);
+            } else if !done.contains(target) {
+                path.push(target);
+                next.push(0);
+            }
+        }
+    }
+    cycles
+        .into_iter()
+        .map(|cycle| {
+            let step = |i: usize| {
+                let (from, to) = (cycle[i], cycle[(i + 1) % cycle.len()]);
+                edges[from].iter().find(|e| e.0 == to).copied().unwrap_or((to, "includes", 0, 0))
+            };
+            let verbs: std::collections::BTreeSet<&str> = (0..cycle.len()).map(|i| step(i).1).collect();
+            let verb = if verbs.len() == 1 { step(0).1 } else { "refers to" };
+            let chain: Vec<&str> = cycle.iter().copied().chain(std::iter::once(cycle[0])).collect();
+            let (_, _, line, col) = step(0);
+            let name = cycle[0];
+            Error::new(format!("themes/{theme}/templates/{name}"), line, col, format!("template {verb} itself: {}", chain.join(" → ")))
+                .with_source(&templates[name])
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +323,50 @@ mod tests {
         let files = BTreeMap::from([("default/templates/page.html".to_string(), b"mine".to_vec())]);
         let t = Theme::load(&config(""), &files).unwrap();
         assert_eq!(t.templates["page.html"], "mine");
+    }
+
+    #[test]
+    fn finds_include_extends_and_import_tags() {
+        let text = "{% extends \"base.html\" %}\n{# {% include \"no.html\" %} #}{%- include ['a.html', \"b.html\"] ignore missing -%}\n{% raw %}{% include \"raw.html\" %}{% endraw %}{% import `m.html` as m %}{{ x }}{% include \"\" %}";
+        let refs = template_refs(text);
+        let got: Vec<(&str, Vec<String>, usize, usize)> = refs.into_iter().map(|r| (r.verb, r.targets, r.line, r.col)).collect();
+        assert_eq!(
+            got,
+            [
+                ("extends", vec!["base.html".to_string()], 1, 1),
+                ("includes", vec!["a.html".to_string(), "b.html".to_string()], 2, 30),
+                ("imports", vec!["m.html".to_string()], 3, 46),
+                ("includes", vec![String::new()], 3, 79),
+            ]
+        );
+    }
+
+    #[test]
+    fn templates_that_include_themselves() {
+        let themes = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> { pairs.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect() };
+        let msgs = |t: &BTreeMap<String, String>| -> Vec<String> {
+            template_cycles("default", t).iter().map(|e| e.to_string().lines().next().unwrap().to_string()).collect()
+        };
+        let t = themes(&[("x.html", "a\n  {% include \"x.html\" %}"), ("ok.html", "{% include \"part.html\" %}"), ("part.html", "p")]);
+        assert_eq!(msgs(&t), ["themes/default/templates/x.html:2:3: error: template includes itself: x.html → x.html"]);
+        let t = themes(&[
+            ("y.html", "{% include \"z.html\" %}"),
+            ("z.html", "{% include \"x.html\" %}"),
+            ("x.html", "{% if a %}{% include \"y.html\" %}{% endif %}"),
+            ("b.html", "{% extends \"c.html\" %}"),
+            ("c.html", "{% import \"b.html\" as b %}"),
+        ]);
+        assert_eq!(
+            msgs(&t),
+            [
+                "themes/default/templates/b.html:1:1: error: template refers to itself: b.html → c.html → b.html",
+                "themes/default/templates/x.html:1:11: error: template includes itself: x.html → y.html → z.html → x.html",
+            ]
+        );
+        // The default theme has none, and a long chain is no cycle.
+        assert!(template_cycles("default", &Theme::load(&config(""), &BTreeMap::new()).unwrap().templates).is_empty());
+        let chain: BTreeMap<String, String> = (0..5000).map(|i| (format!("t{i}.html"), format!("{{% include \"t{}.html\" %}}", i + 1))).collect();
+        assert!(template_cycles("default", &chain).is_empty());
     }
 
     #[test]

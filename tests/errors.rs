@@ -224,6 +224,7 @@ cases! {
     link_missing_anchor => "link-missing-anchor",
     theme_missing => "theme-missing",
     template_missing => "template-missing",
+    template_includes_itself => "template-includes-itself",
     template_syntax_error => "template-syntax-error",
     template_unclosed_block => "template-unclosed-block",
     template_runtime_error => "template-runtime-error",

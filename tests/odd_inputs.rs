@@ -366,3 +366,15 @@ fn translations_recorded_by_hand_in_odd_shapes() {
     assert!(gen_site::translation::stale(&built.site).is_empty(), "{:?}", gen_site::translation::stale(&built.site));
     assert!(!page(&built, "en/posts/a/index.html").contains("translation-notice"));
 }
+
+#[test]
+fn a_template_that_includes_itself_is_an_error_not_a_crash() {
+    let dir = site(&[
+        ("content/posts/a.md", "---\ntitle: 一\ndate: 2023-06-08\n---\n正文".as_bytes()),
+        ("themes/default/templates/post.html", b"{% extends \"base.html\" %}\n{% block content %}{% include \"part.html\" %}{% endblock content %}"),
+        ("themes/default/templates/part.html", b"<p>\n  {% include \"post.html\" %}</p>"),
+    ]);
+    let errors = try_build(dir.path()).err().expect("a cycle is an error");
+    let first: Vec<String> = errors.iter().map(|e| e.to_string().lines().next().unwrap_or_default().to_string()).collect();
+    assert_eq!(first, ["themes/default/templates/part.html:2:3: error: template includes itself: part.html → post.html → part.html"]);
+}
