@@ -216,9 +216,12 @@ pub fn normalize(text: &str) -> String {
     if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() }
 }
 
+/// The tags once each: spellings that differ only in case or spacing are one
+/// tag, the first kept. Other spellings with the same slug stay, for the site
+/// to report.
 fn dedup_tags(tags: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
-    tags.into_iter().map(|t| t.trim().to_string()).filter(|t| seen.insert(slug::tag_slug(t))).collect()
+    tags.into_iter().map(|t| t.trim().to_string()).filter(|t| seen.insert(slug::tag_identity(t))).collect()
 }
 
 #[cfg(test)]

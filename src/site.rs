@@ -144,6 +144,7 @@ impl Site {
             all_versions.entry(p.key.clone()).or_default().push(p.lang.clone());
         }
         let all_tags: HashSet<String> = posts.iter().flat_map(|p| p.tags.iter().map(|t| slug::tag_slug(t))).collect();
+        tag_collisions(&posts, &config, &mut errors);
         let drafts: BTreeSet<String> = posts.iter().filter(|p| p.draft && !options.drafts).map(|p| p.content_path.clone()).collect();
         let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
         // Newest first; ties broken by path so the order never depends on the file system.
@@ -676,11 +677,86 @@ pub fn original_lang<'a>(config: &'a Config, lang: &str) -> &'a str {
 
 /// The file text reconstructed from the post, for excerpts under errors.
 fn body_text(e: &Entry) -> String {
-    let fm = format!("---\n{}---\n", e.post.front_matter);
+    post_text(&e.post)
+}
+
+/// The text of `p`'s file, reconstructed from the post.
+fn post_text(p: &Post) -> String {
+    let fm = format!("---\n{}---\n", p.front_matter);
     // The lines before the body, exactly: the front matter when it accounts for them.
-    let mut s = if fm.matches('\n').count() == e.post.body_line - 1 { fm } else { "\n".repeat(e.post.body_line - 1) };
-    s.push_str(&e.post.body);
+    let mut s = if fm.matches('\n').count() == p.body_line - 1 { fm } else { "\n".repeat(p.body_line - 1) };
+    s.push_str(&p.body);
     s
+}
+
+/// Line and column of the list item `item` in the value of the front matter
+/// `key` of a file with text `text` (`tags: [C++, C]` or one `- C` a line),
+/// where `key` is on line `line`; the key's line when it cannot be found.
+fn item_position(text: &str, line: usize, item: &str) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let block = (line..=lines.len()).take_while(|&n| n == line || lines[n - 1].starts_with([' ', '\t', '-']));
+    for n in block {
+        let l = lines[n - 1];
+        let from = if n == line { l.find(':').map_or(0, |c| c + 1) } else { 0 };
+        let mut at = from;
+        while let Some(k) = l[at..].find(item).map(|k| at + k) {
+            let before = l[from..k].trim_end().chars().next_back();
+            let after = &l[k + item.len()..];
+            let starts = before.is_none_or(|c| matches!(c, '[' | ',' | '-' | '"' | '\'' | '`'));
+            let ends = after.trim_start().is_empty()
+                || after.starts_with([',', ']', '"', '\''])
+                || (after.starts_with(char::is_whitespace) && after.trim_start().starts_with([',', ']', '#']));
+            if starts && ends {
+                return (n, l[..k].chars().count() + 1);
+            }
+            at = k + item.len().max(1);
+        }
+    }
+    (line, 1)
+}
+
+/// Two different tags whose URL names are the same (`Node.js` and `Node JS`)
+/// would share one page: an error at the second, naming the first. Spellings
+/// that differ only in case or spacing are one tag, not a clash. Drafts count:
+/// `--drafts` and the live preview would show the shared page.
+fn tag_collisions(posts: &[Arc<Post>], config: &Config, errors: &mut Vec<Error>) {
+    let mut order: Vec<&Post> = posts.iter().map(|p| p.as_ref()).filter(|p| p.kind == Kind::Post).collect();
+    order.sort_by(|a, b| a.content_path.cmp(&b.content_path));
+    // (language, slug) → (identity, spelling, where) of its first spelling.
+    let mut first: BTreeMap<(&str, String), (String, &str, String)> = BTreeMap::new();
+    let mut reported = HashSet::new();
+    for p in order {
+        let text = post_text(p);
+        let line = p.line_of("tags");
+        for tag in &p.tags {
+            let slug = slug::tag_slug(tag);
+            let identity = slug::tag_identity(tag);
+            let (l, c) = item_position(&text, line, tag);
+            match first.get(&(p.lang.as_str(), slug.clone())) {
+                None => {
+                    let place = format!("{}:{l}:{c}", crate::error::display_path(&p.path));
+                    first.insert((&p.lang, slug), (identity, tag, place));
+                }
+                Some((id, spelling, place)) if *id != identity => {
+                    if reported.insert((p.lang.clone(), slug.clone(), identity.clone())) {
+                        let page = format!("{}{}tags/{slug}/", config.base_path, config.lang_prefix(&p.lang));
+                        errors.push(
+                            Error::new(
+                                &p.path,
+                                l,
+                                c,
+                                format!(
+                                    "tag `{tag}` and tag `{spelling}` ({place}) have the same URL name `{slug}` and would share the page {page}; spell them the same, or rename one"
+                                ),
+                            )
+                            .with_source(&text),
+                        );
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+    }
 }
 
 /// An error at the front matter `key` of `e`, with the caret under `needle` when it is on that line.
@@ -814,7 +890,10 @@ fn group_tags(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>) -
         for &i in posts {
             for name in &entries[i].post.tags {
                 let s = slug::tag_slug(name);
-                tags.entry(s.clone()).or_insert_with(|| Tag { name: name.clone(), slug: s, posts: Vec::new() }).posts.push(i);
+                let tag = tags.entry(s.clone()).or_insert_with(|| Tag { name: name.clone(), slug: s, posts: Vec::new() });
+                // Spellings differing in case are one tag, named as its oldest post spells it (posts are newest first).
+                tag.name.clone_from(name);
+                tag.posts.push(i);
             }
         }
         out.insert(lang.clone(), tags.into_values().collect());

@@ -42,10 +42,34 @@ pub fn explicit(slug: &str) -> Result<String, String> {
 }
 
 /// URL-safe name of a tag: CJK kept as is (browsers show it), ASCII lowercased,
-/// separators and anything path-like turned into `-`.
+/// separators and anything path-like turned into `-`; `+` and `#` are spelled
+/// out, so that `C++`, `C#` and `C` are three tags (`c-plus-plus`, `c-sharp`,
+/// `c`). A leading `#` is a hashtag's mark, not part of the name.
 pub fn tag_slug(tag: &str) -> String {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix(['#', '＃']).unwrap_or(tag);
+    let mut spelled = String::with_capacity(tag.len() + 8);
+    for c in tag.chars() {
+        match c {
+            '+' | '＋' => spelled.push_str(" plus "),
+            '#' | '＃' => spelled.push_str(" sharp "),
+            c => spelled.push(c),
+        }
+    }
+    words(&spelled)
+}
+
+/// What two spellings of one tag share: they differ only in case or spacing
+/// (`Rust`, `rust`), and are one tag.
+pub fn tag_identity(tag: &str) -> String {
+    tag.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// The letters and digits of `text` in any script, lowercased, each run of
+/// anything else turned into one `-`.
+pub fn words(text: &str) -> String {
     let mut out = String::new();
-    for c in tag.trim().chars() {
+    for c in text.trim().chars() {
         if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
         } else if !out.ends_with('-') && !out.is_empty() {
@@ -53,7 +77,7 @@ pub fn tag_slug(tag: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { slugify(tag) } else { out }
+    if out.is_empty() { slugify(text) } else { out }
 }
 
 /// Percent-encode a path segment for use in an href (UTF-8, RFC 3986 unreserved kept).
@@ -92,5 +116,21 @@ mod tests {
         assert_eq!(tag_slug("Large Language Models"), "large-language-models");
         assert_eq!(tag_slug("../x"), "x");
         assert_eq!(encode_segment("人工"), "%E4%BA%BA%E5%B7%A5");
+    }
+
+    #[test]
+    fn tags_spell_out_plus_and_sharp() {
+        assert_eq!(tag_slug("C++"), "c-plus-plus");
+        assert_eq!(tag_slug("C#"), "c-sharp");
+        assert_eq!(tag_slug("C"), "c");
+        assert_eq!(tag_slug("F#"), "f-sharp");
+        assert_eq!(tag_slug("Notepad++ 8"), "notepad-plus-plus-8");
+        assert_eq!(tag_slug("C＋＋"), "c-plus-plus");
+        assert_eq!(tag_slug("#MeToo"), "metoo");
+        assert_eq!(tag_slug("+1"), "plus-1");
+        assert_eq!(tag_slug("#"), "");
+        assert_eq!(words("C++ vs C#"), "c-vs-c");
+        assert_eq!(tag_identity(" Large  Language\tModels "), "large language models");
+        assert_eq!(tag_identity("Rust"), tag_identity("rust"));
     }
 }

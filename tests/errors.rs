@@ -219,6 +219,7 @@ cases! {
     translated_from_unknown_language => "translated-from-unknown-language",
     tag_translation_unknown_tag => "tag-translation-unknown-tag",
     tag_translation_unknown_language => "tag-translation-unknown-language",
+    tag_slug_collision => "tag-slug-collision",
     related_self => "related-self",
     link_missing_file => "link-missing-file",
     link_missing_anchor => "link-missing-anchor",

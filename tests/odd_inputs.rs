@@ -368,6 +368,32 @@ fn translations_recorded_by_hand_in_odd_shapes() {
 }
 
 #[test]
+fn tags_that_only_symbols_tell_apart_get_their_own_pages() {
+    let dir = site(&[
+        ("content/posts/a.md", "---\ntitle: 一\ndate: 2023-06-08\ntags: [C++, C#, C, Rust]\n---\n正文".as_bytes()),
+        ("content/posts/b.md", "---\ntitle: 二\ndate: 2023-06-09\ntags: [c++, rust, RUST, \"#MeToo\"]\n---\n正文".as_bytes()),
+    ]);
+    let built = build_ok(dir.path());
+    let tags: Vec<(String, String, usize)> = built.site.tags["zh"].iter().map(|t| (t.name.clone(), t.slug.clone(), t.posts.len())).collect();
+    assert_eq!(
+        tags,
+        [
+            ("C".to_string(), "c".to_string(), 1),
+            ("C++".to_string(), "c-plus-plus".to_string(), 2),
+            ("C#".to_string(), "c-sharp".to_string(), 1),
+            ("#MeToo".to_string(), "metoo".to_string(), 1),
+            ("Rust".to_string(), "rust".to_string(), 2),
+        ]
+    );
+    for path in ["tags/c/index.html", "tags/c-plus-plus/index.html", "tags/c-sharp/index.html", "tags/rust/index.html"] {
+        assert!(built.output.files.contains_key(path), "{path}");
+    }
+    // Named as the oldest post spells it, whatever the newer ones write.
+    assert!(page(&built, "tags/rust/index.html").contains("Rust"));
+    assert_eq!(built.site.entries.iter().find(|e| e.post.slug == "b").unwrap().post.tags, ["c++", "rust", "#MeToo"]);
+}
+
+#[test]
 fn a_template_that_includes_itself_is_an_error_not_a_crash() {
     let dir = site(&[
         ("content/posts/a.md", "---\ntitle: 一\ndate: 2023-06-08\n---\n正文".as_bytes()),

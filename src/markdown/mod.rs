@@ -795,7 +795,7 @@ fn is_machine_date(d: &str) -> bool {
 
 /// An id from heading text: letters and digits of any script, lowercased, `-` between words.
 pub fn heading_slug(text: &str) -> String {
-    let s = crate::slug::tag_slug(text);
+    let s = crate::slug::words(text);
     if s.is_empty() { "section".into() } else { s }
 }
 
