@@ -1,7 +1,8 @@
 //! `config.yaml`: the site's settings, parsed strictly (unknown keys are errors)
 //! and resolved into the values the rest of gen uses (languages in order, the
-//! base URL with a trailing slash, the timezone as an offset).
+//! base URL with a trailing slash, the time zone as an offset or IANA zone).
 
+use crate::date::Zone;
 use crate::error::Error;
 use crate::yaml;
 use chrono::FixedOffset;
@@ -338,8 +339,10 @@ pub struct Config {
     pub default_language: String,
     /// Every language, the default first.
     pub languages: Vec<String>,
+    /// Where dates written without an offset are: a fixed offset or an IANA zone.
     #[serde(skip)]
-    pub timezone: FixedOffset,
+    pub timezone: Zone,
+    /// `timezone` as written (`+08:00`, `Asia/Shanghai`).
     pub timezone_name: String,
     pub author: Localized,
     pub theme: String,
@@ -420,12 +423,12 @@ impl Config {
         }
 
         let (timezone, timezone_name) = match raw.timezone.as_deref() {
-            None => (FixedOffset::east_opt(0).expect("zero offset"), "+00:00".to_string()),
-            Some(tz) => match parse_offset(tz) {
-                Some(off) => (off, tz.to_string()),
-                None => {
-                    errors.push(at("timezone", format!("timezone `{tz}` is not an offset like `+08:00`, `-05:00` or `UTC`")));
-                    (FixedOffset::east_opt(0).expect("zero offset"), "+00:00".into())
+            None => (Zone::default(), "+00:00".to_string()),
+            Some(tz) => match Zone::parse(tz) {
+                Ok(zone) => (zone, tz.trim().to_string()),
+                Err(message) => {
+                    errors.push(at("timezone", message));
+                    (Zone::default(), "+00:00".into())
                 }
             },
         };
@@ -682,7 +685,9 @@ mod tests {
         assert_eq!(c.base_path, "/letter/");
         assert_eq!(c.title.get("en", "zh"), "AI Fan");
         assert_eq!(c.title.get("en-GB", "zh"), "AI Fan");
-        assert_eq!(c.timezone.local_minus_utc(), 8 * 3600);
+        assert_eq!(c.timezone, Zone::Fixed(FixedOffset::east_opt(8 * 3600).unwrap()));
+        let ny = parse("title: x\nbase_url: https://e.com/\ntimezone: America/New_York\n").unwrap();
+        assert_eq!((ny.timezone.to_string(), ny.timezone_name.as_str()), ("America/New_York".to_string(), "America/New_York"));
         assert_eq!(c.lang_prefix("en"), "en/");
     }
 

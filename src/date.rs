@@ -1,11 +1,87 @@
 //! Dates of posts: the three forms authors write (`2023-06-08T06:14:00+08:00`,
-//! `2023-06-08 06:14` in the site timezone, `2023-06-08`), resolved to a
-//! moment with its offset.
+//! `2023-06-08 06:14` in the site's time zone, `2023-06-08`), resolved to a
+//! moment with its offset; and the site's time zone, a fixed offset or an IANA
+//! zone whose offset changes with daylight saving.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+
+/// The site's time zone: a fixed offset (`+08:00`, `UTC`) or an IANA zone
+/// (`Asia/Shanghai`, `America/New_York`), whose offset depends on the date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    Fixed(FixedOffset),
+    Named(chrono_tz::Tz),
+}
+
+impl From<FixedOffset> for Zone {
+    fn from(offset: FixedOffset) -> Zone {
+        Zone::Fixed(offset)
+    }
+}
+
+impl Default for Zone {
+    fn default() -> Zone {
+        Zone::Fixed(FixedOffset::east_opt(0).expect("zero offset"))
+    }
+}
+
+impl std::fmt::Display for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Zone::Fixed(o) => write!(f, "{o}"),
+            Zone::Named(tz) => f.write_str(tz.name()),
+        }
+    }
+}
+
+impl Zone {
+    /// `+08:00`, `-0500`, `UTC`, `Z`, or an IANA name such as `Asia/Shanghai`;
+    /// else why not, with the nearest zone name.
+    pub fn parse(text: &str) -> Result<Zone, String> {
+        let s = text.trim();
+        if let Some(offset) = crate::config::parse_offset(s) {
+            return Ok(Zone::Fixed(offset));
+        }
+        if let Ok(tz) = s.parse::<chrono_tz::Tz>() {
+            return Ok(Zone::Named(tz));
+        }
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+        let hint = match chrono_tz::TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(s)) {
+            Some(tz) => format!(" (did you mean `{}`?)", tz.name()),
+            None => crate::error::did_you_mean(s, names),
+        };
+        Err(format!("timezone `{s}` is neither an offset like `+08:00`, `-05:00` or `UTC` nor an IANA time zone like `Asia/Shanghai`{hint}"))
+    }
+
+    /// The moment the local date and time `local` names in this zone. A time
+    /// that happens twice (clocks set back) is its first occurrence; one that
+    /// never happens (clocks set forward) is an error.
+    pub fn resolve(&self, local: &NaiveDateTime) -> Result<DateTime<FixedOffset>, String> {
+        let found = match self {
+            Zone::Fixed(o) => o.from_local_datetime(local).map(|d| d.fixed_offset()),
+            Zone::Named(tz) => tz.from_local_datetime(local).map(|d| d.fixed_offset()),
+        };
+        match found {
+            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => Ok(d),
+            LocalResult::None => Err(format!(
+                "{} does not exist in {self}: the clocks skip it when daylight saving time begins; write the time after the change, or an offset",
+                local.format("%Y-%m-%d %H:%M")
+            )),
+        }
+    }
+
+    /// The moment `t` on this zone's clock.
+    pub fn at<T: TimeZone>(&self, t: &DateTime<T>) -> DateTime<FixedOffset> {
+        match self {
+            Zone::Fixed(o) => t.with_timezone(o),
+            Zone::Named(tz) => t.with_timezone(tz).fixed_offset(),
+        }
+    }
+}
 
 /// Parse a date as written in front matter; dates without an offset are in `tz`.
-pub fn parse(text: &str, tz: FixedOffset) -> Result<DateTime<FixedOffset>, String> {
+pub fn parse(text: &str, tz: impl Into<Zone>) -> Result<DateTime<FixedOffset>, String> {
+    let tz = tz.into();
     let s = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Ok(d);
@@ -16,13 +92,18 @@ pub fn parse(text: &str, tz: FixedOffset) -> Result<DateTime<FixedOffset>, Strin
             return Ok(d);
         }
     }
-    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    if let Some(n) = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
-        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(|d| d.and_time(NaiveTime::MIN)));
-    match naive {
-        Some(n) => tz.from_local_datetime(&n).single().ok_or_else(|| format!("`{s}` does not exist in timezone {tz}")),
-        None => Err(diagnose(s)),
+    {
+        return tz.resolve(&n);
+    }
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        // Midnight, or the first moment of the day where the clocks skip midnight.
+        Ok(day) => (0..24)
+            .find_map(|h| tz.resolve(&day.and_time(NaiveTime::from_hms_opt(h, 0, 0)?)).ok())
+            .ok_or_else(|| format!("`{s}` does not exist in {tz}")),
+        Err(_) => Err(diagnose(s)),
     }
 }
 
@@ -68,6 +149,41 @@ mod tests {
 
     fn tz8() -> FixedOffset {
         FixedOffset::east_opt(8 * 3600).unwrap()
+    }
+
+    fn zone(name: &str) -> Zone {
+        Zone::parse(name).unwrap()
+    }
+
+    #[test]
+    fn iana_zones_follow_daylight_saving() {
+        let ny = zone("America/New_York");
+        assert_eq!(parse("2023-07-01 09:00", ny).unwrap().to_rfc3339(), "2023-07-01T09:00:00-04:00");
+        assert_eq!(parse("2023-01-15 09:00", ny).unwrap().to_rfc3339(), "2023-01-15T09:00:00-05:00");
+        // The last minute before the change, and the first after (2023-03-12 02:00 → 03:00).
+        assert_eq!(parse("2023-03-12 01:59", ny).unwrap().to_rfc3339(), "2023-03-12T01:59:00-05:00");
+        assert_eq!(parse("2023-03-12 03:00", ny).unwrap().to_rfc3339(), "2023-03-12T03:00:00-04:00");
+        assert!(parse("2023-03-12 02:30", ny).unwrap_err().contains("does not exist in America/New_York"));
+        // 01:30 happens twice on 2023-11-05: the first, still daylight time.
+        assert_eq!(parse("2023-11-05 01:30", ny).unwrap().to_rfc3339(), "2023-11-05T01:30:00-04:00");
+        assert_eq!(parse("2023-11-05 03:00", ny).unwrap().to_rfc3339(), "2023-11-05T03:00:00-05:00");
+        assert_eq!(parse("2023-06-08", zone("Asia/Shanghai")).unwrap().to_rfc3339(), "2023-06-08T00:00:00+08:00");
+        // An offset written in the date wins over the zone.
+        assert_eq!(parse("2023-07-01T09:00:00+02:00", ny).unwrap().to_rfc3339(), "2023-07-01T09:00:00+02:00");
+        // Where midnight is skipped (Santiago, 2023-09-03), a day is its first hour.
+        assert_eq!(parse("2023-09-03", zone("America/Santiago")).unwrap().to_rfc3339(), "2023-09-03T01:00:00-03:00");
+    }
+
+    #[test]
+    fn zones_parse_with_suggestions() {
+        assert_eq!(zone("+08:00"), Zone::Fixed(tz8()));
+        assert_eq!(zone("UTC").to_string(), "+00:00");
+        assert_eq!(zone("Asia/Shanghai").to_string(), "Asia/Shanghai");
+        assert!(Zone::parse("Asia/Shangai").unwrap_err().ends_with("(did you mean `Asia/Shanghai`?)"));
+        assert!(Zone::parse("asia/shanghai").unwrap_err().ends_with("(did you mean `Asia/Shanghai`?)"));
+        assert!(Zone::parse("Mars").unwrap_err().starts_with("timezone `Mars` is neither an offset"));
+        let utc = chrono::DateTime::parse_from_rfc3339("2023-07-01T12:00:00Z").unwrap();
+        assert_eq!(zone("America/New_York").at(&utc).to_rfc3339(), "2023-07-01T08:00:00-04:00");
     }
 
     #[test]

@@ -188,6 +188,7 @@ cases! {
     front_matter_empty => "front-matter-empty",
     bad_dates => "bad-dates",
     config_bad_timezone => "config-bad-timezone",
+    date_skipped_by_daylight_saving => "date-skipped-by-daylight-saving",
     duplicate_slug => "duplicate-slug",
     duplicate_slug_from_file_names => "duplicate-slug-from-file-names",
     duplicate_issue => "duplicate-issue",

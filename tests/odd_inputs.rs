@@ -394,6 +394,26 @@ fn tags_that_only_symbols_tell_apart_get_their_own_pages() {
 }
 
 #[test]
+fn iana_zones_give_each_date_its_own_offset() {
+    let dir = site(&[
+        ("content/posts/summer.md", "---\ntitle: 夏\ndate: 2023-07-01 09:00\n---\n正文".as_bytes()),
+        ("content/posts/winter.md", "---\ntitle: 冬\ndate: 2023-01-15 09:00\nupdated: 2023-03-12 03:00\n---\n正文".as_bytes()),
+        ("content/posts/day.md", "---\ntitle: 日\ndate: 2023-11-05\n---\n正文".as_bytes()),
+    ]);
+    fs::write(dir.path().join("config.yaml"), CONFIG.replace("\"+08:00\"", "America/New_York")).unwrap();
+    let built = build_ok(dir.path());
+    let atom = page(&built, "atom.xml");
+    for stamp in ["2023-07-01T09:00:00-04:00", "2023-01-15T09:00:00-05:00", "2023-03-12T03:00:00-04:00", "2023-11-05T00:00:00-04:00"] {
+        assert!(atom.contains(stamp), "{stamp} in {atom}");
+    }
+    let rss = page(&built, "rss.xml");
+    assert!(rss.contains("Sat, 01 Jul 2023 09:00:00 -0400") && rss.contains("Sun, 15 Jan 2023 09:00:00 -0500"), "{rss}");
+    let sitemap = page(&built, "sitemap.xml");
+    assert!(sitemap.contains("2023-07-01T09:00:00-04:00") && sitemap.contains("2023-03-12T03:00:00-04:00"), "{sitemap}");
+    assert!(page(&built, "posts/summer/index.html").contains("datetime=\"2023-07-01T09:00:00-04:00\">2023-07-01 09:00</time>"));
+}
+
+#[test]
 fn a_template_that_includes_itself_is_an_error_not_a_crash() {
     let dir = site(&[
         ("content/posts/a.md", "---\ntitle: 一\ndate: 2023-06-08\n---\n正文".as_bytes()),

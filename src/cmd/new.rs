@@ -108,7 +108,7 @@ pub fn plan(sources: &Sources, config: &Config, args: &Args, now: DateTime<Utc>)
         }
         None => same_lang().filter_map(|p| p.issue).max().map_or(1, |n| n + 1),
     };
-    let local = now.with_timezone(&config.timezone);
+    let local = config.timezone.at(&now);
     let suffix = if lang == config.default_language { String::new() } else { format!(".{lang}") };
     let relative = PathBuf::from(format!("content/posts/{}-{slug}{suffix}.md", local.format("%Y-%m-%d")));
     // A JSON string is a valid YAML scalar: quotes, colons and `#` in titles are safe.
