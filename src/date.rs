@@ -79,29 +79,44 @@ impl Zone {
     }
 }
 
+/// A date as written: the moment, and whether the author gave a time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub at: DateTime<FixedOffset>,
+    /// False for `2023-06-08`, which is midnight in the site's zone but shown as the day alone.
+    pub has_time: bool,
+}
+
 /// Parse a date as written in front matter; dates without an offset are in `tz`.
 pub fn parse(text: &str, tz: impl Into<Zone>) -> Result<DateTime<FixedOffset>, String> {
+    parse_written(text, tz).map(|w| w.at)
+}
+
+/// [`parse`], keeping whether a time of day was written.
+pub fn parse_written(text: &str, tz: impl Into<Zone>) -> Result<Written, String> {
     let tz = tz.into();
     let s = text.trim();
+    let timed = |at| Ok(Written { at, has_time: true });
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
-        return Ok(d);
+        return timed(d);
     }
     // RFC 3339 with a space instead of `T`, or without seconds.
     for fmt in ["%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%dT%H:%M%:z", "%Y-%m-%d %H:%M%:z", "%Y-%m-%d %H:%M:%S %:z", "%Y-%m-%d %H:%M %:z"] {
         if let Ok(d) = DateTime::parse_from_str(s, fmt) {
-            return Ok(d);
+            return timed(d);
         }
     }
     if let Some(n) = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
     {
-        return tz.resolve(&n);
+        return tz.resolve(&n).map(|at| Written { at, has_time: true });
     }
     match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         // Midnight, or the first moment of the day where the clocks skip midnight.
         Ok(day) => (0..24)
             .find_map(|h| tz.resolve(&day.and_time(NaiveTime::from_hms_opt(h, 0, 0)?)).ok())
+            .map(|at| Written { at, has_time: false })
             .ok_or_else(|| format!("`{s}` does not exist in {tz}")),
         Err(_) => Err(diagnose(s)),
     }
@@ -184,6 +199,13 @@ mod tests {
         assert!(Zone::parse("Mars").unwrap_err().starts_with("timezone `Mars` is neither an offset"));
         let utc = chrono::DateTime::parse_from_rfc3339("2023-07-01T12:00:00Z").unwrap();
         assert_eq!(zone("America/New_York").at(&utc).to_rfc3339(), "2023-07-01T08:00:00-04:00");
+    }
+
+    #[test]
+    fn days_are_written_without_a_time() {
+        assert!(!parse_written("2023-06-08", tz8()).unwrap().has_time);
+        assert!(parse_written("2023-06-08 00:00", tz8()).unwrap().has_time);
+        assert!(parse_written("2023-06-08T06:14:00+08:00", tz8()).unwrap().has_time);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct Post {
     pub title: String,
     pub date: Option<DateTime<FixedOffset>>,
     pub updated: Option<DateTime<FixedOffset>>,
+    /// Whether `date` was written with a time of day (`2023-06-08 06:14`), not as a day alone.
+    pub date_has_time: bool,
+    pub updated_has_time: bool,
     pub author: String,
     pub location: Option<String>,
     pub issue: Option<u32>,
@@ -143,7 +146,7 @@ impl Post {
             }
         };
         let mut parse_date = |key: &str, value: &Option<String>| {
-            value.as_ref().and_then(|v| match date::parse(v, config.timezone) {
+            value.as_ref().and_then(|v| match date::parse_written(v, config.timezone) {
                 Ok(d) => Some(d),
                 Err(m) => {
                     errors.push(err_at(key, format!("`{key}`: {m}")));
@@ -180,8 +183,10 @@ impl Post {
             lang,
             slug,
             title: fm.title.unwrap_or_default(),
-            date,
-            updated,
+            date: date.map(|d| d.at),
+            date_has_time: date.is_none_or(|d| d.has_time),
+            updated: updated.map(|d| d.at),
+            updated_has_time: updated.is_none_or(|d| d.has_time),
             author,
             location: fm.location,
             issue: fm.issue,
@@ -243,6 +248,7 @@ mod tests {
         .unwrap();
         assert_eq!((p.slug.as_str(), p.lang.as_str(), p.key.as_str()), ("gpt-5", "en", "posts/2023-06-08-gpt-5"));
         assert_eq!(p.date.unwrap().to_rfc3339(), "2023-06-08T06:14:00+08:00");
+        assert!(p.date_has_time);
         assert_eq!(p.tags, ["AI", "人工智能"]);
         assert_eq!(p.author, "AI范儿");
         assert_eq!(p.body, "Body");
@@ -253,6 +259,7 @@ mod tests {
     fn transliterates_cjk_file_names() {
         let p = Post::parse("posts/预训练.md", "---\ntitle: x\ndate: 2023-01-01\n---\n", &config()).unwrap();
         assert_eq!(p.slug, "yu-xun-lian");
+        assert!(!p.date_has_time, "`2023-01-01` has no time of day");
     }
 
     #[test]

@@ -414,6 +414,24 @@ fn iana_zones_give_each_date_its_own_offset() {
 }
 
 #[test]
+fn a_date_without_a_time_is_shown_as_the_day() {
+    let dir = site(&[
+        ("content/posts/day.md", "---\ntitle: 日\ndate: 2023-06-08\n---\n正文".as_bytes()),
+        ("content/posts/timed.md", "---\ntitle: 时\ndate: 2023-06-09 00:00\n---\n正文".as_bytes()),
+    ]);
+    let built = build_ok(dir.path());
+    let day = page(&built, "posts/day/index.html");
+    assert!(day.contains(">2023-06-08</time>"), "{day}");
+    assert!(!day.contains("00:00</time>"), "{day}");
+    // Written with a time, midnight is shown.
+    assert!(page(&built, "posts/timed/index.html").contains(">2023-06-09 00:00</time>"));
+    let email = page(&built, "posts/day/email.html");
+    assert!(email.contains(">2023-06-08</time>") && !email.contains("00:00</time>"), "{email}");
+    // Feeds need a moment: midnight in the site's zone.
+    assert!(page(&built, "atom.xml").contains("<published>2023-06-08T00:00:00+08:00</published>"));
+}
+
+#[test]
 fn a_template_that_includes_itself_is_an_error_not_a_crash() {
     let dir = site(&[
         ("content/posts/a.md", "---\ntitle: 一\ndate: 2023-06-08\n---\n正文".as_bytes()),

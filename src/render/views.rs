@@ -70,7 +70,7 @@ impl<'s> Views<'s> {
         // What it shows of the posts it links to comes from their cards.
         let link = |j: usize| {
             let c = self.card(j);
-            json!({"title": c["title"], "url": c["url"], "permalink": c["permalink"], "lang": c["lang"], "date": c["date"], "issue": c["issue"]})
+            json!({"title": c["title"], "url": c["url"], "permalink": c["permalink"], "lang": c["lang"], "date": c["date"], "date_has_time": c["date_has_time"], "issue": c["issue"]})
         };
         let Linked { translations, related, newer, older } = linked(site, i);
         let extra = json!({
@@ -78,6 +78,7 @@ impl<'s> Views<'s> {
             "tags": tag_values(site, p, p.tags.len()),
             "content": e.rendered.html,
             "updated": p.updated.map(|d| d.to_rfc3339()),
+            "updated_has_time": p.updated_has_time,
             "credits": p.credits,
             "source": p.source,
             "original_url": p.original_url,
@@ -222,6 +223,8 @@ pub(crate) fn card(site: &Site, i: usize) -> Value {
         "permalink": e.permalink,
         "path": e.path,
         "date": p.date.map(|d| d.to_rfc3339()),
+        // False when `date` was written as a day alone: show the day, not a made-up 00:00.
+        "date_has_time": p.date_has_time,
         "author": p.author,
         "location": p.location,
         "issue": p.issue,
