@@ -722,31 +722,36 @@ fn item_position(text: &str, line: usize, item: &str) -> (usize, usize) {
 fn tag_collisions(posts: &[Arc<Post>], config: &Config, errors: &mut Vec<Error>) {
     let mut order: Vec<&Post> = posts.iter().map(|p| p.as_ref()).filter(|p| p.kind == Kind::Post).collect();
     order.sort_by(|a, b| a.content_path.cmp(&b.content_path));
-    // (language, slug) → (identity, spelling, where) of its first spelling.
-    let mut first: BTreeMap<(&str, String), (String, &str, String)> = BTreeMap::new();
+    // (language, slug) → (identity, spelling, post) of its first spelling.
+    let mut first: HashMap<(&str, String), (String, &str, &Post)> = HashMap::new();
     let mut reported = HashSet::new();
-    for p in order {
+    // Where `tag` is written in `p`; only computed for an error.
+    let place = |p: &Post, tag: &str| {
         let text = post_text(p);
-        let line = p.line_of("tags");
+        let (line, col) = item_position(&text, p.line_of("tags"), tag);
+        (line, col, text)
+    };
+    for p in order {
         for tag in &p.tags {
             let slug = slug::tag_slug(tag);
             let identity = slug::tag_identity(tag);
-            let (l, c) = item_position(&text, line, tag);
             match first.get(&(p.lang.as_str(), slug.clone())) {
                 None => {
-                    let place = format!("{}:{l}:{c}", crate::error::display_path(&p.path));
-                    first.insert((&p.lang, slug), (identity, tag, place));
+                    first.insert((p.lang.as_str(), slug), (identity, tag, p));
                 }
-                Some((id, spelling, place)) if *id != identity => {
-                    if reported.insert((p.lang.clone(), slug.clone(), identity.clone())) {
+                Some((id, spelling, other)) if *id != identity => {
+                    if reported.insert((p.lang.clone(), slug.clone(), identity)) {
+                        let (l0, c0, _) = place(other, spelling);
+                        let (line, col, text) = place(p, tag);
                         let page = format!("{}{}tags/{slug}/", config.base_path, config.lang_prefix(&p.lang));
+                        let there = format!("{}:{l0}:{c0}", crate::error::display_path(&other.path));
                         errors.push(
                             Error::new(
                                 &p.path,
-                                l,
-                                c,
+                                line,
+                                col,
                                 format!(
-                                    "tag `{tag}` and tag `{spelling}` ({place}) have the same URL name `{slug}` and would share the page {page}; spell them the same, or rename one"
+                                    "tag `{tag}` and tag `{spelling}` ({there}) have the same URL name `{slug}` and would share the page {page}; spell them the same, or rename one"
                                 ),
                             )
                             .with_source(&text),
