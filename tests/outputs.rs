@@ -283,6 +283,104 @@ fn every_url_honours_the_sub_path() {
     }
 }
 
+/// What a link checker sees: every `href`, `src`, `srcset` and `poster` of
+/// every page, and every absolute URL of the site in meta tags and feeds,
+/// names a file of the output. URLs of other sites and `#…` are left out; a
+/// root-relative URL outside the base path is broken (it lost the sub-path).
+fn internal_links_resolve(built: &Built) -> Vec<String> {
+    let config = &built.site.config;
+    let files = &built.output.files;
+    let mut broken = Vec::new();
+    let mut check = |page: &str, url: &str| {
+        let url = url.trim();
+        let bare = url.split(['#', '?']).next().unwrap_or_default();
+        if bare.is_empty() || url.starts_with("//") {
+            return;
+        }
+        let rest = if let Some(r) = bare.strip_prefix(config.base_url.as_str()) {
+            r.to_string()
+        } else if bare.contains(':') {
+            return; // another site, mailto:, data:
+        } else if let Some(r) = bare.strip_prefix(config.base_path.as_str()) {
+            r.to_string()
+        } else if bare.starts_with('/') {
+            broken.push(format!("{page}: {url} is outside the base path {}", config.base_path));
+            return;
+        } else {
+            // Relative to the page's folder, as a browser reads it.
+            let mut parts: Vec<&str> = page.split('/').collect();
+            parts.pop();
+            for seg in bare.split('/') {
+                match seg {
+                    ".." => {
+                        parts.pop();
+                    }
+                    "." | "" => {}
+                    s => parts.push(s),
+                }
+            }
+            let mut r = parts.join("/");
+            if bare.ends_with('/') {
+                r.push('/');
+            }
+            r
+        };
+        let rest = html::percent_decode(&rest);
+        let file = if rest.is_empty() || rest.ends_with('/') { format!("{rest}index.html") } else { rest };
+        if !files.contains_key(&file) {
+            broken.push(format!("{page}: {url} (no {file})"));
+        }
+    };
+    for (path, bytes) in files {
+        let text = String::from_utf8_lossy(bytes);
+        if path.ends_with(".html") {
+            for t in html::tokenize(&text) {
+                let Token::Start { attrs, .. } = t else { continue };
+                for a in attrs {
+                    match a.name.as_str() {
+                        "href" | "src" | "poster" => check(path, &a.value),
+                        "srcset" => a.value.split(',').filter_map(|c| c.split_whitespace().next()).for_each(|u| check(path, u)),
+                        "content" if a.value.starts_with(config.base_url.as_str()) => check(path, &a.value),
+                        _ => {}
+                    }
+                }
+            }
+        } else if path.ends_with(".xml") || path.ends_with(".json") {
+            // Absolute URLs of the site anywhere in feeds and the sitemap.
+            let mut from = 0;
+            while let Some(i) = text[from..].find(config.base_url.as_str()) {
+                let start = from + i;
+                let end = text[start..].find(['"', '<', '\'', ' ', ')', '&', '\n', '\\']).map_or(text.len(), |j| start + j);
+                check(path, &text[start..end]);
+                from = end;
+            }
+        }
+    }
+    broken
+}
+
+#[test]
+fn a_link_checker_finds_nothing_broken_under_a_sub_path() {
+    let built = build_at(&fixture());
+    assert!(built.site.config.base_path == "/news/letter/");
+    let broken = internal_links_resolve(&built);
+    assert!(broken.is_empty(), "{broken:#?}");
+    // The reader's fixture (raw HTML, videos, covers, comments) moved under a deeper sub-path.
+    let built = build_with_config(&repo().join("tests/fixtures/reader-site"), |c| {
+        c.replace("base_url: https://example.org/letter/", "base_url: https://example.org/a/b/letter/")
+    });
+    assert_eq!(built.site.config.base_path, "/a/b/letter/");
+    let broken = internal_links_resolve(&built);
+    assert!(broken.is_empty(), "{broken:#?}");
+    // The checker can fail: a page that lost the sub-path, and one that names no file.
+    let mut built = built;
+    built.output.files.insert("x/index.html".into(), b"<a href=\"/posts/\">a</a><img src=\"../nothing.png\">".to_vec().into());
+    assert_eq!(
+        internal_links_resolve(&built),
+        ["x/index.html: /posts/ is outside the base path /a/b/letter/", "x/index.html: ../nothing.png (no nothing.png)"]
+    );
+}
+
 #[test]
 fn pages_have_absolute_social_tags() {
     let built = build_at(&fixture());
