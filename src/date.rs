@@ -45,12 +45,10 @@ impl Zone {
         if let Ok(tz) = s.parse::<chrono_tz::Tz>() {
             return Ok(Zone::Named(tz));
         }
-        let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
-        let hint = match chrono_tz::TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(s)) {
-            Some(tz) => format!(" (did you mean `{}`?)", tz.name()),
-            None => crate::error::did_you_mean(s, names),
-        };
-        Err(format!("timezone `{s}` is neither an offset like `+08:00`, `-05:00` or `UTC` nor an IANA time zone like `Asia/Shanghai`{hint}"))
+        Err(format!(
+            "timezone `{s}` is neither an offset like `+08:00`, `-05:00` or `UTC` nor an IANA time zone like `Asia/Shanghai`{}",
+            zone_hint(s)
+        ))
     }
 
     /// The moment the local date and time `local` names in this zone. A time
@@ -76,6 +74,27 @@ impl Zone {
             Zone::Fixed(o) => t.with_timezone(o),
             Zone::Named(tz) => t.with_timezone(tz).fixed_offset(),
         }
+    }
+}
+
+/// "did you mean" for a zone name: the same name in other case, a close
+/// name, or the zone of a city written alone (`Shanghai`, `new york`).
+fn zone_hint(s: &str) -> String {
+    let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+    if let Some(name) = names().find(|n| n.eq_ignore_ascii_case(s)) {
+        return format!(" (did you mean `{name}`?)");
+    }
+    let hint = crate::error::did_you_mean(s, names());
+    if !hint.is_empty() {
+        return hint;
+    }
+    let city = |n: &str| n.rsplit('/').next().unwrap_or(n).replace('_', " ").to_lowercase();
+    let wanted = city(s);
+    let by_city: std::collections::BTreeMap<String, &str> = names().filter(|n| n.contains('/')).map(|n| (city(n), n)).collect();
+    let hint = crate::error::did_you_mean(&wanted, by_city.keys().map(String::as_str));
+    match hint.split('`').nth(1).and_then(|c| by_city.get(c)) {
+        Some(name) => format!(" (did you mean `{name}`?)"),
+        None => String::new(),
     }
 }
 
@@ -197,6 +216,8 @@ mod tests {
         assert!(Zone::parse("Asia/Shangai").unwrap_err().ends_with("(did you mean `Asia/Shanghai`?)"));
         assert!(Zone::parse("asia/shanghai").unwrap_err().ends_with("(did you mean `Asia/Shanghai`?)"));
         assert!(Zone::parse("Mars").unwrap_err().starts_with("timezone `Mars` is neither an offset"));
+        assert!(Zone::parse("Shanghai").unwrap_err().ends_with("(did you mean `Asia/Shanghai`?)"));
+        assert!(Zone::parse("new york").unwrap_err().ends_with("(did you mean `America/New_York`?)"));
         let utc = chrono::DateTime::parse_from_rfc3339("2023-07-01T12:00:00Z").unwrap();
         assert_eq!(zone("America/New_York").at(&utc).to_rfc3339(), "2023-07-01T08:00:00-04:00");
     }

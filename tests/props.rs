@@ -371,6 +371,9 @@ proptest! {
         let tz = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
         let _ = date::parse(&d, tz);
         let _ = date::parse(&text, tz);
+        let ny = date::Zone::parse("America/New_York").unwrap();
+        let _ = date::parse(&d, ny);
+        let _ = date::parse(&text, ny);
     }
 
     #[test]
