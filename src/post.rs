@@ -101,6 +101,12 @@ impl Post {
             Some((s, l)) if crate::config::is_language_code(l) => (s, Some(l)),
             _ => (stem, None),
         };
+        // `post.EN.md` is meant as English, not as a post whose name ends in `-en`.
+        if let (None, Some((s, l))) = (suffix_lang, stem.rsplit_once('.')) {
+            if let Some(site_lang) = config.languages.iter().find(|x| x.eq_ignore_ascii_case(l)) {
+                errors.push(err(0, 0, format!("the language suffix `.{l}` must be written `.{site_lang}`: rename the file to `{s}.{site_lang}.md`")));
+            }
+        }
         if let Some(l) = suffix_lang {
             if !config.has_language(l) {
                 errors.push(err(
@@ -287,6 +293,14 @@ mod tests {
         assert_eq!(p.lang, "en");
         let p = Post::parse("posts/a.md", "---\ntitle: x\ndate: 2023-01-01\nlang: en\n---\n", &config()).unwrap();
         assert_eq!(p.lang, "en");
+    }
+
+    #[test]
+    fn a_language_suffix_in_capitals_is_an_error() {
+        let e = Post::parse("posts/a.EN.md", "---\ntitle: x\ndate: 2023-01-01\n---\n", &config()).unwrap_err();
+        assert_eq!(e[0].to_string(), "content/posts/a.EN.md: error: the language suffix `.EN` must be written `.en`: rename the file to `a.en.md`");
+        // Other dots in names are no suffix.
+        assert_eq!(Post::parse("posts/v1.2.md", "---\ntitle: x\ndate: 2023-01-01\n---\n", &config()).unwrap().slug, "v1-2");
     }
 
     #[test]
