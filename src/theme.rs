@@ -183,15 +183,16 @@ fn template_refs(text: &str) -> Vec<TemplateRef> {
     let mut at = 0;
     while let Some(i) = text[at..].find(['{']).map(|i| at + i) {
         let rest = &text[i..];
-        if rest.starts_with("{#") {
-            at = rest.find("#}").map_or(text.len(), |j| i + j + 2);
+        if let Some(comment) = rest.strip_prefix("{#") {
+            at = comment.find("#}").map_or(text.len(), |j| i + 2 + j + 2);
             continue;
         }
         if !rest.starts_with("{%") {
             at = i + 1;
             continue;
         }
-        let Some(end) = rest.find("%}") else { break };
+        // The closing `%}` after the opening one (`{%}` opens and does not close).
+        let Some(end) = rest[2..].find("%}").map(|j| j + 2) else { break };
         let inner = rest[2..end].trim_start_matches('-').trim_end_matches('-').trim();
         at = i + end + 2;
         let (word, args) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
@@ -241,7 +242,7 @@ fn quoted_names(args: &str) -> Vec<String> {
 /// Templates that include, extend or import themselves, directly or through
 /// others: Tera would recurse until the stack overflows. Each cycle is
 /// reported once, at the tag in its first template by name.
-fn template_cycles(theme: &str, templates: &BTreeMap<String, String>) -> Vec<Error> {
+pub fn template_cycles(theme: &str, templates: &BTreeMap<String, String>) -> Vec<Error> {
     // The edges of each template: (target, verb, line, col). A list names the first template that exists, as Tera renders.
     let edges: BTreeMap<&str, Vec<(&str, &'static str, usize, usize)>> = templates
         .iter()
@@ -327,6 +328,7 @@ mod tests {
 
     #[test]
     fn finds_include_extends_and_import_tags() {
+        assert!(template_refs("{%}{#}{% include").is_empty());
         let text = "{% extends \"base.html\" %}\n{# {% include \"no.html\" %} #}{%- include ['a.html', \"b.html\"] ignore missing -%}\n{% raw %}{% include \"raw.html\" %}{% endraw %}{% import `m.html` as m %}{{ x }}{% include \"\" %}";
         let refs = template_refs(text);
         let got: Vec<(&str, Vec<String>, usize, usize)> = refs.into_iter().map(|r| (r.verb, r.targets, r.line, r.col)).collect();

@@ -113,6 +113,45 @@ fn text() -> impl Strategy<Value = String> {
     proptest::collection::vec(fragment(), 0..80).prop_map(|v| v.concat())
 }
 
+/// Text made of the pieces of Tera tags that name other templates.
+fn template_text() -> impl Strategy<Value = String> {
+    const PIECES: &[&str] = &[
+        "{%",
+        "%}",
+        "{#",
+        "#}",
+        "{{",
+        "}}",
+        "-",
+        " ",
+        "\n",
+        "include",
+        "extends",
+        "import",
+        "raw",
+        "endraw",
+        " as m",
+        "\"a.html\"",
+        "\"b.html\"",
+        "'b.html'",
+        "`a.html`",
+        "\"",
+        "'",
+        "`",
+        "[",
+        "]",
+        ",",
+        "ignore missing",
+        "é",
+        "人",
+    ];
+    proptest::collection::vec(
+        prop_oneof![4 => proptest::sample::select(PIECES).prop_map(str::to_string), 1 => any::<char>().prop_map(String::from)],
+        0..40,
+    )
+    .prop_map(|v| v.concat())
+}
+
 /// A text that starts like a post, so the deeper stages are reached.
 fn post_text() -> impl Strategy<Value = String> {
     (text(), text()).prop_map(|(yaml, body)| format!("---\ntitle: t\ndate: 2023-06-08\n{yaml}\n---\n{body}"))
@@ -301,6 +340,18 @@ proptest! {
                 prop_assert!(r.ids.contains(&h.id));
             }
         }
+    }
+
+    #[test]
+    fn template_scanning_never_panics_and_finds_a_leading_self_include(a in template_text(), b in template_text()) {
+        use std::collections::BTreeMap;
+        let load = |a: &str| {
+            let templates = BTreeMap::from([("a.html".to_string(), a.to_string()), ("b.html".to_string(), b.clone())]);
+            gen_site::theme::template_cycles("default", &templates)
+        };
+        let _ = load(&a);
+        let errors = load(&format!("{{% include \"a.html\" %}}{a}"));
+        prop_assert!(errors.iter().any(|e| e.message.contains("itself") && e.message.contains("a.html")), "{:?} / {:?}", a, b);
     }
 
     #[test]
