@@ -693,8 +693,11 @@ fn post_text(p: &Post) -> String {
 /// `key` of a file with text `text` (`tags: [C++, C]` or one `- C` a line),
 /// where `key` is on line `line`; the key's line when it cannot be found.
 fn item_position(text: &str, line: usize, item: &str) -> (usize, usize) {
+    if item.is_empty() {
+        return (line, 1);
+    }
     let lines: Vec<&str> = text.lines().collect();
-    let block = (line..=lines.len()).take_while(|&n| n == line || lines[n - 1].starts_with([' ', '\t', '-']));
+    let block = (line.max(1)..=lines.len()).take_while(|&n| n == line || lines[n - 1].starts_with([' ', '\t', '-']));
     for n in block {
         let l = lines[n - 1];
         let from = if n == line { l.find(':').map_or(0, |c| c + 1) } else { 0 };
@@ -904,4 +907,22 @@ fn group_tags(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>) -
         out.insert(lang.clone(), tags.into_values().collect());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::item_position;
+
+    #[test]
+    fn finds_list_items_not_parts_of_others() {
+        let text = "---\ntitle: x\ntags: [C++, \"C\", C#]\nother:\n  - C\n---\n";
+        assert_eq!(item_position(text, 3, "C"), (3, 14));
+        assert_eq!(item_position(text, 3, "C#"), (3, 18));
+        assert_eq!(item_position(text, 3, "C++"), (3, 8));
+        let block = "tags:\n  - Node.js  # a comment\n  - 人工 智能\nnext: 1\n";
+        assert_eq!(item_position(block, 1, "Node.js"), (2, 5));
+        assert_eq!(item_position(block, 1, "人工 智能"), (3, 5));
+        assert_eq!(item_position(block, 1, "missing"), (1, 1));
+        assert_eq!(item_position(block, 1, ""), (1, 1));
+    }
 }
