@@ -804,9 +804,11 @@ fn key_location(e: &Entry, key: &str) -> String {
     }
 }
 
-/// Duplicate slugs and issue numbers per language, naming both files.
+/// Duplicate slugs (also those differing only in case) and issue numbers per
+/// language, naming both files.
 fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
     let mut paths: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut folded: HashMap<String, usize> = HashMap::new();
     let mut issues: BTreeMap<(&str, u32), usize> = BTreeMap::new();
     // Visit in path order, so the "first" file of a clash is stable.
     let mut order: Vec<usize> = (0..entries.len()).collect();
@@ -828,6 +830,28 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
             }
         } else {
             paths.insert(&e.path, i);
+            // macOS and Windows ignore case in file names: there `About/` and `about/` are one folder.
+            match folded.get(&e.path.to_lowercase()) {
+                Some(&j) if !same_post(j) => {
+                    let message = format!(
+                        "slug `{}` differs only in case from `{}` of {}: on file systems that ignore case (macOS, Windows) /{} and /{} are one folder, and one page would overwrite the other",
+                        e.post.slug,
+                        entries[j].post.slug,
+                        key_location(&entries[j], "slug"),
+                        entries[j].path,
+                        e.path
+                    );
+                    errors.push(if e.post.key_lines.contains_key("slug") {
+                        key_error(e, "slug", &e.post.slug, message)
+                    } else {
+                        Error::file(&e.post.path, message)
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    folded.insert(e.path.to_lowercase(), i);
+                }
+            }
         }
         if let Some(n) = e.post.issue {
             if let Some(&j) = issues.get(&(e.post.lang.as_str(), n)) {
