@@ -41,6 +41,8 @@ pub struct Post {
     pub location: Option<String>,
     pub issue: Option<u32>,
     pub tags: Vec<String>,
+    /// The URL name of each tag ([`slug::tag_slug`]), in the order of `tags`.
+    pub tag_slugs: Vec<String>,
     pub summary: Option<String>,
     pub cover: Option<Cover>,
     pub source: Option<Source>,
@@ -181,6 +183,8 @@ impl Post {
         let author = fm.author.clone().unwrap_or_else(|| config.author.get(&lang, &config.default_language).to_string());
         let body_line = split.body_line;
         let body = split.body.to_string();
+        let tags = dedup_tags(fm.tags);
+        let tag_slugs = tags.iter().map(|t| slug::tag_slug(t)).collect();
         Ok(Post {
             path,
             content_path: content_path.to_string(),
@@ -196,7 +200,8 @@ impl Post {
             author,
             location: fm.location,
             issue: fm.issue,
-            tags: dedup_tags(fm.tags),
+            tags,
+            tag_slugs,
             summary: fm.summary,
             cover: fm.cover,
             source: fm.source,

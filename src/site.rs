@@ -16,6 +16,7 @@ use crate::translation::{self, Drift};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -92,6 +93,9 @@ pub struct RenderCache {
     bodies: HashMap<String, CachedBody>,
     /// Rendered `content/comments/` files, by (file, language of the post).
     comments: HashMap<(PathBuf, String), (Arc<CommentFile>, Vec<LateComments>)>,
+    /// [`Resolver::inputs`] when the cached bodies were checked last: while it
+    /// stands, every link resolves as it did, and is not resolved again.
+    resolver_inputs: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -143,7 +147,7 @@ impl Site {
         for p in &posts {
             all_versions.entry(p.key.clone()).or_default().push(p.lang.clone());
         }
-        let all_tags: HashSet<String> = posts.iter().flat_map(|p| p.tags.iter().map(|t| slug::tag_slug(t))).collect();
+        let all_tags: HashSet<String> = posts.iter().flat_map(|p| p.tag_slugs.iter().cloned()).collect();
         tag_collisions(&posts, &config, &mut errors);
         let drafts: BTreeSet<String> = posts.iter().filter(|p| p.draft && !options.drafts).map(|p| p.content_path.clone()).collect();
         let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
@@ -279,7 +283,11 @@ impl Site {
         // Front matter references (`cover.image`) resolve as the body's do.
         let covers: Vec<Option<Result<markdown::Resolved, String>>> =
             entries.iter().map(|e| e.post.cover.as_ref().map(|c| resolver.resolve(&c.image, e, &e.post.lang))).collect();
-        // A cached body stands if its post, comments and every link it resolved are as they were.
+        // A cached body stands if its post, comments and every link it resolved
+        // are as they were; links resolve as they did while the resolver's inputs stand.
+        let inputs = resolver.inputs();
+        let links_stand = cache.resolver_inputs == Some(inputs);
+        cache.resolver_inputs = Some(inputs);
         let reused: Vec<Option<Arc<Rendered>>> = entries
             .par_iter()
             .enumerate()
@@ -287,7 +295,7 @@ impl Site {
                 let c = cache.bodies.get(&e.post.content_path)?;
                 let same = Arc::ptr_eq(&c.post, &e.post)
                     && c.extra_comments.as_deref() == extra_comments.get(&i).map(Vec::as_slice)
-                    && c.links.iter().all(|(path, result)| resolver.resolve(path, e, &e.post.lang) == *result);
+                    && (links_stand || c.links.iter().all(|(path, result)| resolver.resolve(path, e, &e.post.lang) == *result));
                 same.then(|| Arc::clone(&c.rendered))
             })
             .collect();
@@ -498,6 +506,18 @@ impl<'a> Resolver<'a> {
     fn new(entries: &'a [Entry], assets: &'a BTreeSet<String>, drafts: &'a BTreeSet<String>, config: &'a Config) -> Self {
         let by_content_path = entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
         Resolver { entries, by_content_path, assets, drafts, config }
+    }
+
+    /// A hash of everything [`Resolver::resolve`] reads besides what it is
+    /// given: each entry's file, language, post and URL (translations are the
+    /// entries of one post), the assets, the drafts and the base path.
+    fn inputs(&self) -> u64 {
+        let mut h = std::hash::DefaultHasher::new();
+        for e in self.entries {
+            (&e.post.content_path, &e.post.lang, &e.post.key, &e.url).hash(&mut h);
+        }
+        (self.assets, self.drafts, &self.config.base_path).hash(&mut h);
+        h.finish()
     }
 
     /// The entry `path` (inside `content/`) leads to from a body in `lang`.
@@ -725,8 +745,8 @@ fn item_position(text: &str, line: usize, item: &str) -> (usize, usize) {
 fn tag_collisions(posts: &[Arc<Post>], config: &Config, errors: &mut Vec<Error>) {
     let mut order: Vec<&Post> = posts.iter().map(|p| p.as_ref()).filter(|p| p.kind == Kind::Post).collect();
     order.sort_by(|a, b| a.content_path.cmp(&b.content_path));
-    // (language, slug) → (identity, spelling, post) of its first spelling.
-    let mut first: HashMap<(&str, String), (String, &str, &Post)> = HashMap::new();
+    // (language, slug) → (spelling, post) of its first spelling.
+    let mut first: HashMap<(&str, &str), (&str, &Post)> = HashMap::new();
     let mut reported = HashSet::new();
     // Where `tag` is written in `p`; only computed for an error.
     let place = |p: &Post, tag: &str| {
@@ -735,15 +755,13 @@ fn tag_collisions(posts: &[Arc<Post>], config: &Config, errors: &mut Vec<Error>)
         (line, col, text)
     };
     for p in order {
-        for tag in &p.tags {
-            let slug = slug::tag_slug(tag);
-            let identity = slug::tag_identity(tag);
-            match first.get(&(p.lang.as_str(), slug.clone())) {
+        for (tag, slug) in p.tags.iter().zip(&p.tag_slugs) {
+            match first.get(&(p.lang.as_str(), slug.as_str())) {
                 None => {
-                    first.insert((p.lang.as_str(), slug), (identity, tag, p));
+                    first.insert((p.lang.as_str(), slug), (tag, p));
                 }
-                Some((id, spelling, other)) if *id != identity => {
-                    if reported.insert((p.lang.clone(), slug.clone(), identity)) {
+                Some((spelling, other)) if slug::tag_identity(spelling) != slug::tag_identity(tag) => {
+                    if reported.insert((p.lang.as_str(), slug.as_str(), slug::tag_identity(tag))) {
                         let (l0, c0, _) = place(other, spelling);
                         let (line, col, text) = place(p, tag);
                         let page = format!("{}{}tags/{slug}/", config.base_path, config.lang_prefix(&p.lang));
@@ -920,9 +938,8 @@ fn group_tags(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>) -
     for (lang, posts) in posts_by_lang {
         let mut tags: BTreeMap<String, Tag> = BTreeMap::new();
         for &i in posts {
-            for name in &entries[i].post.tags {
-                let s = slug::tag_slug(name);
-                let tag = tags.entry(s.clone()).or_insert_with(|| Tag { name: name.clone(), slug: s, posts: Vec::new() });
+            for (name, s) in entries[i].post.tags.iter().zip(&entries[i].post.tag_slugs) {
+                let tag = tags.entry(s.clone()).or_insert_with(|| Tag { name: name.clone(), slug: s.clone(), posts: Vec::new() });
                 // Spellings differing in case are one tag, named as its oldest post spells it (posts are newest first).
                 tag.name.clone_from(name);
                 tag.posts.push(i);
