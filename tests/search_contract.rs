@@ -7,6 +7,7 @@
 
 mod common;
 
+use gen_site::render::search::tokens::shard_key;
 use gen_site::render::search::{Doc, SearchIndex, Source, fold, index_tokens, query_terms};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -55,6 +56,9 @@ fn rust_keeps_the_contract() {
         let got: Vec<Value> =
             query_terms(case["query"].as_str().unwrap()).into_iter().map(|t| serde_json::json!([t.token, t.prefix, t.required])).collect();
         assert_eq!(Value::Array(got), case["terms"], "terms of {}", case["query"]);
+    }
+    for pair in c["shard_keys"].as_array().unwrap() {
+        assert_eq!(shard_key(pair[0].as_str().unwrap()), pair[1].as_str().unwrap());
     }
     let ix = index(&c, c["posts"].as_array().unwrap().len());
     for case in c["queries"].as_array().unwrap() {

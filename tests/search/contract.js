@@ -22,6 +22,7 @@ for (const c of contract.terms) {
   const got = core.queryTerms(c.query, table).map((t) => [t.token, t.prefix, t.required]);
   check(`terms of ${JSON.stringify(c.query)}`, got, c.terms);
 }
+for (const [token, key] of contract.shard_keys) check(`shard key of ${token}`, core.shardKey(token), key);
 
 function io(sub, meta) {
   const read = (name) => fs.readFileSync(path.join(dir, sub, name));

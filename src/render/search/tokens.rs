@@ -14,7 +14,8 @@
 //!   `wasm`, `tokio_with_wasm`).
 //!
 //! A query's CJK runs give their bigrams (or the character, alone), its words
-//! match any token they start; both must be found. Its compounds and the pair
+//! match any token they start; both must be found. Its compounds (matched
+//! exactly) and the pair
 //! of characters across a space between two CJK runs (`开源 模型` → `源模`)
 //! are looked up too and only add to the score: they rank whole identifiers
 //! and adjacent words first.
@@ -141,8 +142,8 @@ pub fn index_tokens(text: &str) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Term {
     pub token: String,
-    /// Matches every token it starts (words of two or more characters and
-    /// compounds), else only itself.
+    /// Matches every token it starts (words of two or more characters), else
+    /// only itself.
     pub prefix: bool,
     /// A post must match it; a term that is not required only adds to the
     /// score of the posts that match the required ones.
@@ -173,7 +174,7 @@ pub fn query_terms(query: &str) -> Vec<Term> {
                 required.push(Term { token: word.to_string(), prefix: word.chars().count() >= 2, required: true });
             }
             if parts.len() > 1 {
-                bonus.push(Term { token: whole.to_string(), prefix: true, required: false });
+                bonus.push(Term { token: whole.to_string(), prefix: false, required: false });
             }
             last_cjk = None;
         }
@@ -182,13 +183,13 @@ pub fn query_terms(query: &str) -> Vec<Term> {
     required.into_iter().chain(bonus).filter(|t| seen.insert(t.token.clone())).collect()
 }
 
-/// The shard key of a token: a CJK token whole (CJK terms are matched
-/// exactly), else its first two characters (the shortest word matched by
-/// prefix), so that every token a term can match is in one shard.
+/// The shard key of a token: a CJK token or a compound whole (those terms
+/// are matched exactly), a word its first two characters (the shortest word
+/// matched by prefix), so that every token a term can match is in one shard.
 pub fn shard_key(token: &str) -> &str {
     let mut chars = token.char_indices();
     match chars.next() {
-        Some((_, c)) if is_cjk(c) => token,
+        Some((_, c)) if is_cjk(c) || token.contains(is_joiner) => token,
         Some(_) => chars.nth(1).map_or(token, |(i, _)| &token[..i]),
         None => token,
     }
@@ -243,7 +244,7 @@ mod tests {
         assert_eq!(terms("开源 模型"), [("开源".into(), false, true), ("模型".into(), false, true), ("源模".into(), false, false)]);
         assert_eq!(
             terms("tokio_with_wasm"),
-            [("tokio".into(), true, true), ("with".into(), true, true), ("wasm".into(), true, true), ("tokio_with_wasm".into(), true, false)]
+            [("tokio".into(), true, true), ("with".into(), true, true), ("wasm".into(), true, true), ("tokio_with_wasm".into(), false, false)]
         );
         assert!(terms("  ，").is_empty());
     }
@@ -255,7 +256,7 @@ mod tests {
         assert_eq!(fnv1a_utf16("a"), 0xe40c_292c);
         assert_eq!(shard_key("预训"), "预训");
         assert_eq!(shard_key("openai"), "op");
-        assert_eq!(shard_key("tokio_with_wasm"), "to");
+        assert_eq!(shard_key("tokio_with_wasm"), "tokio_with_wasm");
         assert_eq!(shard_key("x"), "x");
         assert_eq!(shard_of("anything", 1), 0);
     }

@@ -99,7 +99,7 @@
         lastCjk = r.cjk[r.cjk.length - 1];
       } else {
         r.parts.forEach(function (p) { required.push({ token: p, prefix: len(p) >= 2, required: true }); });
-        if (r.parts.length > 1) bonus.push({ token: r.whole, prefix: true, required: false });
+        if (r.parts.length > 1) bonus.push({ token: r.whole, prefix: false, required: false });
         lastCjk = null;
       }
     });
@@ -125,7 +125,7 @@
 
   function shardKey(token) {
     var chars = Array.from(token);
-    return isCjk(chars[0].codePointAt(0)) ? token : chars.slice(0, 2).join("");
+    return isCjk(chars[0].codePointAt(0)) || /[_\-.\/:@]/.test(token) ? token : chars.slice(0, 2).join("");
   }
 
   // FNV-1a over UTF-16 code units, as fnv1a_utf16 in tokens.rs.
@@ -217,7 +217,7 @@
   }
 
   var core = {
-    foldTable: foldTable, foldText: foldText, indexTokens: indexTokens, queryTerms: queryTerms,
+    foldTable: foldTable, foldText: foldText, indexTokens: indexTokens, queryTerms: queryTerms, shardKey: shardKey,
     parseShard: parseShard, search: search, base64Bytes: base64Bytes,
   };
   if (typeof module === "object" && module.exports) {
