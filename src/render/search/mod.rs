@@ -51,11 +51,14 @@ pub const HEADING: u8 = 32;
 pub const TITLE: u8 = 64;
 /// Characters of each post's text kept for result snippets.
 pub const TEXT_LIMIT: usize = 300;
-/// Posts per `docs-K.json`.
-pub const DOCS_PER_CHUNK: usize = 4;
-/// Target size of one shard of the inverted index.
-const SHARD_BYTES: usize = 16 * 1024;
-const MAX_SHARDS: usize = 2048;
+/// Posts per `docs-K.json`: a page of 10 results fetches about 10 of them.
+pub const DOCS_PER_CHUNK: usize = 2;
+/// Posts of a site whose index is small enough to be all in `index.json`.
+const INLINE_DOCS: usize = 16;
+/// Target size of one shard of the inverted index: a query fetches one per
+/// term (two or three for two words).
+const SHARD_BYTES: usize = 8 * 1024;
+const MAX_SHARDS: usize = 4096;
 /// Posts counted at a time before their tokens are merged into the index
 /// (memory stays near the index's size).
 const BATCH: usize = 512;
@@ -303,7 +306,7 @@ impl SearchIndex {
     /// [`SearchIndex::files`] with the inverted index in `shards` shards.
     pub fn files_in(&self, shards: usize) -> Vec<(String, Vec<u8>)> {
         let shards = shards.max(1);
-        let inline = shards == 1 && self.docs.len() <= DOCS_PER_CHUNK;
+        let inline = shards == 1 && self.docs.len() <= INLINE_DOCS;
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); shards];
         for (n, (token, _)) in self.tokens.iter().enumerate() {
             members[shard_of(token, shards)].push(n);
@@ -454,7 +457,7 @@ mod tests {
         assert_eq!(meta["shards"], 8);
         assert!(meta.get("index").is_none() && meta.get("docs").is_none());
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-        assert!(names.contains(&"docs-49.json") && !names.contains(&"docs-50.json"), "{names:?}");
+        assert!(names.contains(&"docs-99.json") && !names.contains(&"docs-100.json"), "{names:?}");
         // Every token is in the shard its key hashes to, in order, with its postings.
         let mut found = Vec::new();
         for k in 0..8 {

@@ -2,9 +2,10 @@
 //!
 //! Numbers are LEB128 varints (7 bits a byte, low bits first). A token's
 //! postings are its posts in increasing order, each as one varint
-//! `delta << 1 | (score != 1)` (the delta from the previous post, the first
-//! from 0) followed, when the flag is set, by a varint score: most tokens
-//! appear once in the body of a post, and cost one or two bytes there.
+//! `delta << 2 | code` (the delta from the previous post, the first from 0):
+//! code 0, 1 and 2 are the scores 1, 2 and 3, code 3 says a varint score
+//! follows. Most tokens appear one to three times in the body of a post, and
+//! cost one or two bytes there.
 //!
 //! A shard (`shard-K.bin`) is a varint count of tokens and then, for each
 //! token in UTF-8 byte order: the varint length of its UTF-8 bytes, the
@@ -49,8 +50,9 @@ impl Writer {
     pub fn push(&mut self, post: u32, score: u8) {
         let delta = u64::from(post - self.last);
         self.last = post;
-        put_varint(&mut self.bytes, delta << 1 | u64::from(score != 1));
-        if score != 1 {
+        let code = if (1..=3).contains(&score) { score - 1 } else { 3 };
+        put_varint(&mut self.bytes, delta << 2 | u64::from(code));
+        if code == 3 {
             put_varint(&mut self.bytes, u64::from(score));
         }
     }
@@ -62,8 +64,11 @@ pub fn decode(bytes: &[u8]) -> Vec<(u32, u8)> {
     let mut at = 0;
     let mut post: u64 = 0;
     while let Some(v) = get_varint(bytes, &mut at) {
-        post += v >> 1;
-        let score = if v & 1 == 1 { get_varint(bytes, &mut at).unwrap_or(0) as u8 } else { 1 };
+        post += v >> 2;
+        let score = match v & 3 {
+            3 => get_varint(bytes, &mut at).unwrap_or(0) as u8,
+            code => code as u8 + 1,
+        };
         out.push((post as u32, score));
     }
     out
@@ -105,11 +110,11 @@ mod tests {
     #[test]
     fn postings_round_trip() {
         let mut w = Writer::default();
-        let posts = [(0, 1), (1, 2), (5, 1), (300, 127), (70_000, 64)];
+        let posts = [(0, 1), (1, 2), (5, 4), (300, 127), (70_000, 64)];
         for (p, s) in posts {
             w.push(p, s);
         }
-        assert_eq!(&w.bytes[..4], [0, 3, 2, 8]);
+        assert_eq!(&w.bytes[..4], [0, 5, 19, 4]);
         assert_eq!(decode(&w.bytes), posts);
         let s = shard([("ab", &[0u8][..]), ("预训", &w.bytes[..])].into_iter());
         let back = read_shard(&s).unwrap();

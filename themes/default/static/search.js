@@ -172,8 +172,8 @@
       var weight = t.token === term.token ? 2 : 1, at = { i: t.start }, post = 0;
       while (at.i < t.end) {
         var v = readVarint(shard.bytes, at);
-        post += Math.floor(v / 2);
-        var s = v % 2 ? readVarint(shard.bytes, at) : 1;
+        post += Math.floor(v / 4);
+        var s = v % 4 === 3 ? readVarint(shard.bytes, at) : v % 4 + 1;
         scores.set(post, Math.max(scores.get(post) || 0, s * weight));
       }
     });
