@@ -16,7 +16,8 @@ runs, it indexes the posts of the built site without gen's index (RUNS times, me
 CPU) and the same queries are run through its JavaScript API for the first 10 results' data
 in the same browser; its index size and fetched bytes are given with its code (JS and WASM)
 apart. Chromium: CHROMIUM (env, default /usr/bin/chromium). The section goes between
-`<!-- search:begin -->` and `<!-- search:end -->` of MD_FILE.
+`<!-- search:begin LABEL -->` and `<!-- search:end LABEL -->` of MD_FILE (LABEL: env, default
+the site folder's name), after the other sites' sections if it is not there yet.
 """
 
 import http.server
@@ -174,10 +175,11 @@ def main():
         rows.append(row)
         print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
 
+    label = os.environ.get("LABEL") or os.path.basename(os.path.abspath(site))
     kib = lambda n: f"{n / 1024:,.1f} KiB"
     mib = lambda n: f"{n / 1048576:,.1f} MiB"
     out_lines = [
-        f"Site: {os.path.basename(os.path.abspath(site))}, {posts:,} post pages. Median of {RUNS} runs each; output on "
+        f"Site: {label}, {posts:,} post pages. Median of {RUNS} runs each; output on "
         f"{subprocess.run(['stat', '-f', '-c', '%T', out], capture_output=True, text=True).stdout.strip()}.",
         "",
         "| | wall | CPU (user+sys) | index | files |",
@@ -205,10 +207,14 @@ def main():
         out_lines += ["", "Pagefind was not run (set PAGEFIND to its binary, e.g. from `npm install --prefix DIR pagefind`)."]
     section = "\n".join(out_lines)
     print(section)
-    begin, end = "<!-- search:begin -->", "<!-- search:end -->"
+    begin, end = f"<!-- search:begin {label} -->", f"<!-- search:end {label} -->"
     doc = open(md_file, encoding="utf-8").read()
     if begin in doc and end in doc:
         doc = doc[: doc.index(begin) + len(begin)] + "\n" + section + "\n" + doc[doc.index(end):]
+    elif "<!-- search:end " in doc:
+        # After the last site's section.
+        at = doc.index("-->", doc.rindex("<!-- search:end ")) + 3
+        doc = doc[:at] + f"\n\n{begin}\n{section}\n{end}" + doc[at:]
     else:
         doc = doc.rstrip("\n") + f"\n\n## Search\n\n{begin}\n{section}\n{end}\n"
     open(md_file, "w", encoding="utf-8").write(doc)

@@ -28,7 +28,7 @@ pub mod fold;
 pub mod postings;
 pub mod tokens;
 
-pub use tokens::{Term, fnv1a_utf16, for_each_index_token, index_tokens, query_terms, shard_of};
+pub use tokens::{Term, Tok, fnv1a_utf16, for_each_index_token, index_tokens, query_terms, shard_of};
 
 use super::Engine;
 use super::views::Views;
@@ -61,7 +61,7 @@ const SHARD_BYTES: usize = 8 * 1024;
 const MAX_SHARDS: usize = 4096;
 /// Posts counted at a time before their tokens are merged into the index
 /// (memory stays near the index's size).
-const BATCH: usize = 512;
+const BATCH: usize = 64;
 /// Partitions of the index merged in parallel (a power of two).
 const PARTS: usize = 64;
 
@@ -95,22 +95,22 @@ pub struct SearchIndex {
 }
 
 /// A token of at most 7 UTF-8 bytes (a CJK bigram, most words) as a number:
-/// counting and merging then hash integers, not strings.
-fn pack(token: &str) -> Option<u64> {
-    let b = token.as_bytes();
+/// counting and merging then hash integers, not strings. The bytes go
+/// first, big-endian, and the length last, so numbers sort as the strings do.
+fn pack(b: &[u8]) -> Option<u64> {
     if b.len() > 7 {
         return None;
     }
-    let mut k = (b.len() as u64) << 56;
+    let mut k = b.len() as u64;
     for (i, &x) in b.iter().enumerate() {
-        k |= u64::from(x) << (8 * i);
+        k |= u64::from(x) << (56 - 8 * i);
     }
     Some(k)
 }
 
 fn unpack(k: u64) -> String {
-    let len = (k >> 56) as usize;
-    let bytes: Vec<u8> = (0..len).map(|i| (k >> (8 * i)) as u8).collect();
+    let len = (k & 0xFF) as usize;
+    let bytes: Vec<u8> = (0..len).map(|i| (k >> (56 - 8 * i)) as u8).collect();
     String::from_utf8(bytes).unwrap_or_default()
 }
 
@@ -128,10 +128,19 @@ struct Counted {
 }
 
 /// Per-thread scratch space of [`count`].
-#[derive(Default)]
 struct Scratch {
+    /// Scores of the post's CJK characters of the BMP, by code point (most
+    /// of the tokens of Chinese text: counted without hashing).
+    chars: Vec<u8>,
+    touched: Vec<u16>,
     packed: FxHashMap<u64, u8>,
     long: FxHashMap<String, u8>,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch { chars: vec![0; 0x1_0000], touched: Vec::new(), packed: FxHashMap::default(), long: FxHashMap::default() }
+    }
 }
 
 fn bump(v: &mut u8, field: u8) {
@@ -145,13 +154,33 @@ fn bump(v: &mut u8, field: u8) {
 }
 
 fn count(src: &Source<'_>, scratch: &mut Scratch) -> Counted {
-    let Scratch { packed, long } = scratch;
-    let mut add = |t: &str, field: u8| match pack(t) {
+    let Scratch { chars, touched, packed, long } = scratch;
+    let mut bytes = |t: &[u8], field: u8| match pack(t) {
         Some(k) => bump(packed.entry(k).or_insert(0), field),
-        None => match long.get_mut(t) {
-            Some(v) => bump(v, field),
-            None => bump(long.entry(t.to_string()).or_insert(0), field),
-        },
+        None => {
+            let t = std::str::from_utf8(t).unwrap_or_default();
+            match long.get_mut(t) {
+                Some(v) => bump(v, field),
+                None => bump(long.entry(t.to_string()).or_insert(0), field),
+            }
+        }
+    };
+    let mut add = |t: Tok<'_>, field: u8| match t {
+        Tok::Char(c) if (c as u32) < 0x1_0000 => {
+            let v = &mut chars[c as usize];
+            if *v == 0 {
+                touched.push(c as u16);
+            }
+            bump(v, field);
+        }
+        Tok::Char(c) => bytes(c.encode_utf8(&mut [0; 4]).as_bytes(), field),
+        Tok::Pair(c, d) => {
+            let mut buf = [0u8; 8];
+            let n = c.encode_utf8(&mut buf).len();
+            let m = d.encode_utf8(&mut buf[n..]).len();
+            bytes(&buf[..n + m], field);
+        }
+        Tok::Word(w) => bytes(w.as_bytes(), field),
     };
     for_each_index_token(src.title, |t| add(t, TITLE));
     for h in &src.headings {
@@ -161,6 +190,12 @@ fn count(src: &Source<'_>, scratch: &mut Scratch) -> Counted {
         for_each_index_token(tag, |t| add(t, TAG));
     }
     for_each_index_token(src.text, |t| add(t, 0));
+    for u in touched.drain(..) {
+        let c = char::from_u32(u32::from(u)).unwrap_or_default();
+        if let Some(k) = pack(c.encode_utf8(&mut [0; 4]).as_bytes()) {
+            packed.insert(k, std::mem::take(&mut chars[usize::from(u)]));
+        }
+    }
     let mut out = Counted { packed: packed.drain().collect(), starts: Vec::with_capacity(PARTS + 1), long: long.drain().collect() };
     out.packed.sort_unstable_by_key(|&(k, _)| part_of(k));
     out.starts.extend((0..=PARTS).map(|p| out.packed.partition_point(|&(k, _)| part_of(k) < p)));
@@ -224,12 +259,26 @@ impl SearchIndex {
                 }
             }
         }
-        let mut tokens: Vec<(String, Vec<u8>)> = parts
-            .into_par_iter()
-            .flat_map_iter(|map| map.into_iter().map(|(k, w)| (unpack(k), w.bytes)))
-            .chain(long.into_par_iter().map(|(t, w)| (t, w.bytes)))
-            .collect();
-        tokens.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Packed tokens sort as numbers; the long ones (few) as strings; then the two merge.
+        let mut packed: Vec<(u64, Vec<u8>)> = Vec::with_capacity(parts.iter().map(|m| m.len()).sum());
+        for map in parts {
+            packed.extend(map.into_iter().map(|(k, w)| (k, w.bytes)));
+        }
+        packed.par_sort_unstable_by_key(|(k, _)| *k);
+        let mut long: Vec<(String, Vec<u8>)> = long.into_iter().map(|(t, w)| (t, w.bytes)).collect();
+        long.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let packed: Vec<(String, Vec<u8>)> = packed.into_par_iter().map(|(k, b)| (unpack(k), b)).collect();
+        let mut tokens = Vec::with_capacity(packed.len() + long.len());
+        let (mut a, mut b) = (packed.into_iter().peekable(), long.into_iter().peekable());
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.0 < y.0,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            tokens.extend(if take_a { a.next() } else { b.next() });
+        }
         SearchIndex { docs, tokens }
     }
 
@@ -421,10 +470,15 @@ mod tests {
     #[test]
     fn packed_tokens_round_trip() {
         for t in ["", "a", "预训", "abcdefg", "ünï"] {
-            assert_eq!(unpack(pack(t).unwrap()), t);
+            assert_eq!(unpack(pack(t.as_bytes()).unwrap()), t);
         }
-        assert!(pack("abcdefgh").is_none());
-        assert_ne!(pack("a"), pack("a\0"));
+        assert!(pack(b"abcdefgh").is_none());
+        // As numbers, in the order of the strings.
+        let mut words = ["b", "ab", "a", "预", "z9", "abc", "预训"];
+        let mut keys: Vec<u64> = words.iter().map(|w| pack(w.as_bytes()).unwrap()).collect();
+        keys.sort();
+        words.sort();
+        assert_eq!(keys.into_iter().map(unpack).collect::<Vec<_>>(), words);
     }
 
     #[test]

@@ -75,8 +75,9 @@ pub fn decode(bytes: &[u8]) -> Vec<(u32, u8)> {
 }
 
 /// A shard of `tokens`, given in UTF-8 byte order.
-pub fn shard<'a>(tokens: impl ExactSizeIterator<Item = (&'a str, &'a [u8])>) -> Vec<u8> {
-    let mut out = Vec::new();
+pub fn shard<'a>(tokens: impl ExactSizeIterator<Item = (&'a str, &'a [u8])> + Clone) -> Vec<u8> {
+    // Sized up front: growing many large buffers costs more than the writing.
+    let mut out = Vec::with_capacity(10 + tokens.clone().map(|(t, p)| t.len() + p.len() + 8).sum::<usize>());
     put_varint(&mut out, tokens.len() as u64);
     for (token, postings) in tokens {
         put_varint(&mut out, token.len() as u64);

@@ -102,18 +102,36 @@ pub fn for_each_run(text: &str, mut f: impl FnMut(Run<'_>)) {
     }
 }
 
+/// One index token, as [`for_each_index_token`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok<'a> {
+    /// A CJK character.
+    Char(char),
+    /// Two neighbouring CJK characters.
+    Pair(char, char),
+    /// A word or a compound.
+    Word(&'a str),
+}
+
+impl Tok<'_> {
+    /// The token's text.
+    pub fn text(&self) -> String {
+        match *self {
+            Tok::Char(c) => c.to_string(),
+            Tok::Pair(c, d) => [c, d].iter().collect(),
+            Tok::Word(w) => w.to_string(),
+        }
+    }
+}
+
 /// Call `f` with every index token of `text`, in order (with repeats).
-pub fn for_each_index_token(text: &str, mut f: impl FnMut(&str)) {
-    let mut buf = String::with_capacity(8);
+pub fn for_each_index_token(text: &str, mut f: impl FnMut(Tok<'_>)) {
     for_each_run(text, |run| match run {
         Run::Cjk(cs) => {
             for (i, &c) in cs.iter().enumerate() {
-                buf.clear();
-                buf.push(c);
-                f(&buf);
+                f(Tok::Char(c));
                 if let Some(&d) = cs.get(i + 1) {
-                    buf.push(d);
-                    f(&buf);
+                    f(Tok::Pair(c, d));
                 }
             }
         }
@@ -121,11 +139,11 @@ pub fn for_each_index_token(text: &str, mut f: impl FnMut(&str)) {
             for &(a, b) in parts {
                 let word = &whole[a..b];
                 if word.chars().count() <= MAX_WORD {
-                    f(word);
+                    f(Tok::Word(word));
                 }
             }
             if parts.len() > 1 && whole.chars().count() <= MAX_COMPOUND {
-                f(whole);
+                f(Tok::Word(whole));
             }
         }
     });
@@ -134,7 +152,7 @@ pub fn for_each_index_token(text: &str, mut f: impl FnMut(&str)) {
 /// The tokens a text is indexed under, in text order (with repeats).
 pub fn index_tokens(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for_each_index_token(text, |t| out.push(t.to_string()));
+    for_each_index_token(text, |t| out.push(t.text()));
     out
 }
 
