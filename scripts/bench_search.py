@@ -171,7 +171,7 @@ def main():
             served, dom = pf_server.fetched(f"{base}pf-query.html?q={enc}")
             data = [(p, n) for p, n in served if "/pagefind/" in p]
             code = sum(n for p, n in data if p.endswith(".js") or os.path.basename(p).startswith("wasm."))
-            row.update(pf=sum(n for _, n in data) - code, pf_code=code, pf_files=len(data), pf_shown=dom.count("<li>"))
+            row.update(pf=sum(n for _, n in data) - code, pf_code=code, pf_files=len(data), pf_hits=int((re.search(r'data-hits="(\d+)"', dom) or [0, 0])[1]))
         rows.append(row)
         print(json.dumps(row, ensure_ascii=False), file=sys.stderr)
 

@@ -11,8 +11,9 @@
 //!
 //! Files, under `LANG-PREFIX/search/`:
 //! - `index.json`: `{"v": 2, "count", "shards", "chunk", "fold"}`; for small
-//!   sites it also holds `"docs"`, `"index"` (the one shard, base64) and
-//!   `"fold"` (the table itself) inline, and nothing else is loaded.
+//!   sites (up to 16 posts, 64 KiB of index) it also holds `"docs"`,
+//!   `"index"` (the one shard, base64) and `"fold"` (the table itself)
+//!   inline, and nothing else is loaded.
 //! - `shard-K.bin`: the tokens whose [`tokens::shard_key`] hashes (FNV-1a
 //!   over UTF-16 code units) to K, with their postings ([`postings`]); posts
 //!   are numbered newest first.
@@ -53,8 +54,10 @@ pub const TITLE: u8 = 64;
 pub const TEXT_LIMIT: usize = 300;
 /// Posts per `docs-K.json`: a page of 10 results fetches about 10 of them.
 pub const DOCS_PER_CHUNK: usize = 2;
-/// Posts of a site whose index is small enough to be all in `index.json`.
+/// A site of at most this many posts, whose inverted index is at most
+/// [`INLINE_BYTES`], has all of its index in `index.json`: one fetch.
 const INLINE_DOCS: usize = 16;
+const INLINE_BYTES: usize = 64 * 1024;
 /// Target size of one shard of the inverted index: a query fetches one per
 /// term (two or three for two words).
 const SHARD_BYTES: usize = 8 * 1024;
@@ -330,10 +333,14 @@ impl SearchIndex {
         hits
     }
 
+    /// About the bytes of the inverted index.
+    fn bytes(&self) -> usize {
+        self.tokens.iter().map(|(t, p)| t.len() + p.len() + 2).sum()
+    }
+
     /// How many shards the inverted index is cut into.
     pub fn shard_count(&self) -> usize {
-        let bytes: usize = self.tokens.iter().map(|(t, p)| t.len() + p.len() + 2).sum();
-        bytes.div_ceil(SHARD_BYTES).next_power_of_two().clamp(1, MAX_SHARDS)
+        self.bytes().div_ceil(SHARD_BYTES).next_power_of_two().clamp(1, MAX_SHARDS)
     }
 
     /// The Traditional → Simplified pairs a query may need: those whose
@@ -349,7 +356,8 @@ impl SearchIndex {
 
     /// The index's files, by path inside the language's `search/` folder.
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
-        self.files_in(self.shard_count())
+        let small = self.docs.len() <= INLINE_DOCS && self.bytes() <= INLINE_BYTES;
+        self.files_in(if small { 1 } else { self.shard_count() })
     }
 
     /// [`SearchIndex::files`] with the inverted index in `shards` shards.
