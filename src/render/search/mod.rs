@@ -209,31 +209,29 @@ impl SearchIndex {
     /// Index the posts of `lang` of `site`.
     pub fn build(site: &Site, lang: &str) -> SearchIndex {
         let posts = site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
-        let texts: Vec<String> = posts.par_iter().map(|&i| collapse(&site.entries[i].rendered.text)).collect();
+        // Whitespace only separates tokens: the body is tokenized as it is.
         let sources: Vec<Source<'_>> = posts
             .iter()
-            .zip(&texts)
-            .map(|(&i, text)| {
+            .map(|&i| {
                 let e = &site.entries[i];
                 Source {
                     title: &e.post.title,
                     tags: e.post.tags.iter().map(String::as_str).collect(),
                     headings: e.rendered.headings.iter().map(|h| h.text.as_str()).collect(),
-                    text,
+                    text: &e.rendered.text,
                 }
             })
             .collect();
         let docs = posts
             .par_iter()
-            .zip(&texts)
-            .map(|(&i, text)| {
+            .map(|&i| {
                 let e = &site.entries[i];
                 Doc {
                     url: e.url.clone(),
                     title: e.post.title.clone(),
                     date: e.post.date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
                     summary: super::feeds::summary(site, i),
-                    text: cut(text, TEXT_LIMIT),
+                    text: collapsed_start(&e.rendered.text, TEXT_LIMIT),
                 }
             })
             .collect();
@@ -412,17 +410,28 @@ fn doc_json(d: &Doc) -> Value {
     json!([d.url, d.title, d.date, summary, d.text])
 }
 
-/// Whitespace runs to one space.
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// At most `max` characters of `text`.
-fn cut(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => text[..i].to_string(),
-        None => text.to_string(),
+/// The first `max` characters of `text` with its whitespace runs as one
+/// space (read no further than needed: bodies can be long).
+fn collapsed_start(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for word in text.split_whitespace() {
+        if n >= max {
+            break;
+        }
+        if n > 0 {
+            out.push(' ');
+            n += 1;
+        }
+        for c in word.chars() {
+            if n >= max {
+                break;
+            }
+            out.push(c);
+            n += 1;
+        }
     }
+    out
 }
 
 /// The search page of every language.
@@ -531,6 +540,14 @@ mod tests {
         }
         found.sort();
         assert_eq!(found, ix.tokens);
+    }
+
+    #[test]
+    fn snippet_text_is_the_collapsed_start() {
+        assert_eq!(collapsed_start("  a \n\n b  c ", 10), "a b c");
+        assert_eq!(collapsed_start("预训练 还没有", 5), "预训练 还");
+        assert_eq!(collapsed_start("ab cd", 3), "ab ");
+        assert_eq!(collapsed_start("", 3), "");
     }
 
     #[test]
