@@ -1,7 +1,8 @@
 //! The search page in a real headless Chromium: the sample site is built,
 //! served over HTTP (fetch does not work from file://), and a Chinese query in
 //! the URL must list the sample post with the match highlighted; so must an
-//! English prefix query on the English page. Skipped without Chromium
+//! English prefix query on the English page, and a Traditional query the
+//! Simplified post. Skipped without Chromium
 //! (`GEN_CHROMIUM`), except under CI.
 
 mod common;
@@ -23,6 +24,11 @@ fn search_finds_chinese_and_english_posts() {
     assert!(dom.contains("<mark>预训练</mark>"), "the match is not highlighted:\n{dom}");
     assert!(dom.contains("找到 1 篇文章") || dom.contains("找到 2 篇文章"), "no result count:\n{dom}");
     assert!(dom.contains("id=\"search-more\" hidden"), "fewer than ten results need no 'more' button:\n{dom}");
+
+    // Traditional characters find Simplified text, and the Simplified original is highlighted.
+    let dom = dump("/letter/search/?q=%E9%A0%90%E8%A8%93%E7%B7%B4");
+    assert!(dom.contains("href=\"/letter/posts/gpt-5-not-training/\""), "a Traditional query finds nothing:\n{dom}");
+    assert!(dom.contains("<mark>预训练</mark>"), "the Simplified match is not highlighted:\n{dom}");
 
     let dom = dump("/letter/en/search/?q=transl");
     assert!(dom.contains("href=\"/letter/en/posts/reader-mailbag/\""), "English prefix search failed:\n{dom}");

@@ -1,0 +1,281 @@
+//! The search tokenizer: how text is cut into the tokens of the index, and a
+//! query into the terms looked up. `static/search.js` cuts queries by the same
+//! rules; `tests/search/contract.json` holds cases that both must pass.
+//!
+//! Every character is folded first ([`super::fold`]: fullwidth to ASCII,
+//! Traditional to Simplified) and letters are lowercased. Then:
+//!
+//! - A run of CJK characters gives every character and every pair of
+//!   neighbours, in order (`预训练` → `预`, `预训`, `训`, `训练`, `练`): the
+//!   bigrams of Lucene's CJKAnalyzer, plus unigrams for one-character queries.
+//! - Other text gives words: runs of letters and digits. Words joined by
+//!   `_ - . / : @` form a compound (an identifier, a URL, a version) that is
+//!   indexed whole after its words (`tokio_with_wasm` → `tokio`, `with`,
+//!   `wasm`, `tokio_with_wasm`).
+//!
+//! A query's CJK runs give their bigrams (or the character, alone), its words
+//! match any token they start; both must be found. Its compounds (matched
+//! exactly) and the pair
+//! of characters across a space between two CJK runs (`开源 模型` → `源模`)
+//! are looked up too and only add to the score: they rank whole identifiers
+//! and adjacent words first.
+
+use super::fold::fold;
+use crate::markdown::cjk::is_cjk;
+
+/// Longer words (hashes, base64) are not indexed.
+pub const MAX_WORD: usize = 40;
+/// Longer compounds (long URLs) are indexed by their words only.
+pub const MAX_COMPOUND: usize = 80;
+
+/// Characters that join words into a compound.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '_' | '-' | '.' | '/' | ':' | '@')
+}
+
+/// A run of text of one kind, as the tokenizer sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run<'a> {
+    /// Folded CJK characters.
+    Cjk(&'a [char]),
+    /// A compound's folded, lowercased text (joiners at either end dropped)
+    /// and the byte ranges of its words in it.
+    Words(&'a str, &'a [(usize, usize)]),
+}
+
+/// Call `f` with every run of `text`, in order, reusing its buffers.
+pub fn for_each_run(text: &str, mut f: impl FnMut(Run<'_>)) {
+    let mut cjk: Vec<char> = Vec::new();
+    let mut compound = String::new();
+    let mut parts: Vec<(usize, usize)> = Vec::new();
+    // Joiners after the last word, kept only if another word follows.
+    let mut joiners = String::new();
+    let mut in_word = false;
+    let flush_words =
+        |compound: &mut String, parts: &mut Vec<(usize, usize)>, in_word: &mut bool, joiners: &mut String, f: &mut dyn FnMut(Run<'_>)| {
+            if *in_word {
+                if let Some(last) = parts.last_mut() {
+                    last.1 = compound.len();
+                }
+                *in_word = false;
+            }
+            if !parts.is_empty() {
+                f(Run::Words(compound, parts));
+            }
+            compound.clear();
+            parts.clear();
+            joiners.clear();
+        };
+    for c in text.chars().map(fold) {
+        if is_cjk(c) {
+            flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, &mut f);
+            cjk.push(c);
+            continue;
+        }
+        if !cjk.is_empty() {
+            f(Run::Cjk(&cjk));
+            cjk.clear();
+        }
+        if c.is_alphanumeric() {
+            if !in_word {
+                compound.push_str(&joiners);
+                joiners.clear();
+                parts.push((compound.len(), compound.len()));
+                in_word = true;
+            }
+            compound.extend(c.to_lowercase());
+        } else if is_joiner(c) && (in_word || !joiners.is_empty()) {
+            if in_word {
+                if let Some(last) = parts.last_mut() {
+                    last.1 = compound.len();
+                }
+                in_word = false;
+            }
+            joiners.push(c);
+        } else {
+            flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, &mut f);
+        }
+    }
+    flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, &mut f);
+    if !cjk.is_empty() {
+        f(Run::Cjk(&cjk));
+    }
+}
+
+/// One index token, as [`for_each_index_token`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tok<'a> {
+    /// A CJK character.
+    Char(char),
+    /// Two neighbouring CJK characters.
+    Pair(char, char),
+    /// A word or a compound.
+    Word(&'a str),
+}
+
+impl Tok<'_> {
+    /// The token's text.
+    pub fn text(&self) -> String {
+        match *self {
+            Tok::Char(c) => c.to_string(),
+            Tok::Pair(c, d) => [c, d].iter().collect(),
+            Tok::Word(w) => w.to_string(),
+        }
+    }
+}
+
+/// Call `f` with every index token of `text`, in order (with repeats).
+pub fn for_each_index_token(text: &str, mut f: impl FnMut(Tok<'_>)) {
+    for_each_run(text, |run| match run {
+        Run::Cjk(cs) => {
+            for (i, &c) in cs.iter().enumerate() {
+                f(Tok::Char(c));
+                if let Some(&d) = cs.get(i + 1) {
+                    f(Tok::Pair(c, d));
+                }
+            }
+        }
+        Run::Words(whole, parts) => {
+            for &(a, b) in parts {
+                let word = &whole[a..b];
+                if word.chars().count() <= MAX_WORD {
+                    f(Tok::Word(word));
+                }
+            }
+            if parts.len() > 1 && whole.chars().count() <= MAX_COMPOUND {
+                f(Tok::Word(whole));
+            }
+        }
+    });
+}
+
+/// The tokens a text is indexed under, in text order (with repeats).
+pub fn index_tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_index_token(text, |t| out.push(t.text()));
+    out
+}
+
+/// One term of a query.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Term {
+    pub token: String,
+    /// Matches every token it starts (words of two or more characters), else
+    /// only itself.
+    pub prefix: bool,
+    /// A post must match it; a term that is not required only adds to the
+    /// score of the posts that match the required ones.
+    pub required: bool,
+}
+
+/// The terms of a query, required ones first, without repeats.
+pub fn query_terms(query: &str) -> Vec<Term> {
+    let mut required: Vec<Term> = Vec::new();
+    let mut bonus: Vec<Term> = Vec::new();
+    // The last character of the previous run, if it was CJK.
+    let mut last_cjk: Option<char> = None;
+    for_each_run(query, |run| match run {
+        Run::Cjk(cs) => {
+            if let Some(p) = last_cjk {
+                bonus.push(Term { token: [p, cs[0]].iter().collect(), prefix: false, required: false });
+            }
+            if cs.len() == 1 {
+                required.push(Term { token: cs[0].to_string(), prefix: false, required: true });
+            } else {
+                required.extend(cs.windows(2).map(|p| Term { token: p.iter().collect(), prefix: false, required: true }));
+            }
+            last_cjk = cs.last().copied();
+        }
+        Run::Words(whole, parts) => {
+            for &(a, b) in parts {
+                let word = &whole[a..b];
+                required.push(Term { token: word.to_string(), prefix: word.chars().count() >= 2, required: true });
+            }
+            if parts.len() > 1 {
+                bonus.push(Term { token: whole.to_string(), prefix: false, required: false });
+            }
+            last_cjk = None;
+        }
+    });
+    let mut seen = std::collections::BTreeSet::new();
+    required.into_iter().chain(bonus).filter(|t| seen.insert(t.token.clone())).collect()
+}
+
+/// The shard key of a token: a CJK token or a compound whole (those terms
+/// are matched exactly), a word its first two characters (the shortest word
+/// matched by prefix), so that every token a term can match is in one shard.
+pub fn shard_key(token: &str) -> &str {
+    let mut chars = token.char_indices();
+    match chars.next() {
+        Some((_, c)) if is_cjk(c) || token.contains(is_joiner) => token,
+        Some(_) => chars.nth(1).map_or(token, |(i, _)| &token[..i]),
+        None => token,
+    }
+}
+
+/// FNV-1a (32 bit) over UTF-16 code units: the same number in Rust and JavaScript.
+pub fn fnv1a_utf16(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for u in s.encode_utf16() {
+        h ^= u32::from(u);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+/// The shard of a token among `shards`.
+pub fn shard_of(token: &str, shards: usize) -> usize {
+    fnv1a_utf16(shard_key(token)) as usize % shards.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(q: &str) -> Vec<(String, bool, bool)> {
+        query_terms(q).into_iter().map(|t| (t.token, t.prefix, t.required)).collect()
+    }
+
+    #[test]
+    fn cjk_unigrams_and_bigrams_and_latin_words() {
+        assert_eq!(index_tokens("GPT的预训练"), ["gpt", "的", "的预", "预", "预训", "训", "训练", "练"]);
+        assert_eq!(index_tokens("中 OpenAI，Sam"), ["中", "openai", "sam"]);
+        assert_eq!(index_tokens("ＧＰＴ４ It's"), ["gpt4", "it", "s"]);
+        assert!(index_tokens(&"a".repeat(MAX_WORD + 1)).is_empty());
+        assert!(index_tokens("，。！ --- ").is_empty());
+    }
+
+    #[test]
+    fn compounds_whole_and_split() {
+        assert_eq!(index_tokens("use tokio_with_wasm."), ["use", "tokio", "with", "wasm", "tokio_with_wasm"]);
+        assert_eq!(index_tokens("GPT-5 v1.2"), ["gpt", "5", "gpt-5", "v1", "2", "v1.2"]);
+        assert_eq!(index_tokens("-a- b"), ["a", "b"]);
+        assert_eq!(index_tokens("開源"), ["开", "开源", "源"]);
+    }
+
+    #[test]
+    fn query_terms_required_then_bonus() {
+        assert_eq!(terms("预训练"), [("预训".into(), false, true), ("训练".into(), false, true)]);
+        assert_eq!(terms("模 GPT a"), [("模".into(), false, true), ("gpt".into(), true, true), ("a".into(), false, true)]);
+        assert_eq!(terms("训练 训练"), [("训练".into(), false, true), ("练训".into(), false, false)]);
+        assert_eq!(terms("gpt GPT"), [("gpt".into(), true, true)]);
+        assert_eq!(terms("开源 模型"), [("开源".into(), false, true), ("模型".into(), false, true), ("源模".into(), false, false)]);
+        assert_eq!(
+            terms("tokio_with_wasm"),
+            [("tokio".into(), true, true), ("with".into(), true, true), ("wasm".into(), true, true), ("tokio_with_wasm".into(), false, false)]
+        );
+        assert!(terms("  ，").is_empty());
+    }
+
+    #[test]
+    fn hashes_match_javascript() {
+        // Values computed by the same function in search.js.
+        assert_eq!(fnv1a_utf16(""), 0x811c_9dc5);
+        assert_eq!(fnv1a_utf16("a"), 0xe40c_292c);
+        assert_eq!(shard_key("预训"), "预训");
+        assert_eq!(shard_key("openai"), "op");
+        assert_eq!(shard_key("tokio_with_wasm"), "tokio_with_wasm");
+        assert_eq!(shard_key("x"), "x");
+        assert_eq!(shard_of("anything", 1), 0);
+    }
+}
