@@ -1,7 +1,7 @@
 //! What the email editions cost in a build (docs/bench.md): a whole build of
 //! one site in memory, then the letters of every post alone, each timed in
-//! the same run, and their ratio (the budget is 10% of a build), with the
-//! time of one letter.
+//! the same run, and their ratio (the budget is 10% of a build); then the same
+//! letters with css-inline doing all the inlining, for comparison.
 //!
 //! Usage: `cargo run --release --example bench_email -- SITE [RUNS]`
 
@@ -30,7 +30,7 @@ fn main() {
         eprintln!("cannot load {}", root.display());
         std::process::exit(1)
     };
-    let (mut builds, mut letters, mut bytes, mut count) = (Vec::new(), Vec::new(), 0usize, 0usize);
+    let (mut builds, mut letters, mut crate_letters, mut bytes, mut count) = (Vec::new(), Vec::new(), Vec::new(), 0usize, 0usize);
     for _ in 0..runs {
         let t = Instant::now();
         let built = build::build(&sources, &BuildOptions::default()).unwrap_or_else(|e| panic!("build failed: {:?}", &e[..e.len().min(3)]));
@@ -45,11 +45,19 @@ fn main() {
         count = made.len();
         bytes = made.iter().map(|(h, t)| h.len() + t.len()).sum();
         drop(made);
+        let t = Instant::now();
+        let made = gen_site::render::email_letters_by_css_inline(&assembled.site, &assembled.theme, &posts).expect("letters");
+        crate_letters.push(t.elapsed());
+        drop(made);
     }
-    let (b, l) = (median(builds), median(letters));
-    let threads = rayon::current_num_threads();
+    let (b, l, c) = (median(builds), median(letters), median(crate_letters));
     println!("build (in memory, email editions included): {:.3} s", b.as_secs_f64());
     println!("email editions alone ({count} letters, {} MB): {:.3} s", bytes / 1_000_000, l.as_secs_f64());
     println!("email editions / build: {:.1}%", 100.0 * l.as_secs_f64() / b.as_secs_f64());
-    println!("one letter: {:.0} µs of a thread ({threads} threads)", 1e6 * l.as_secs_f64() * threads as f64 / count.max(1) as f64);
+    println!(
+        "the same letters, CSS inlined by css-inline: {:.3} s ({:.1}% of the build, {:.2}x gen's inliner)",
+        c.as_secs_f64(),
+        100.0 * c.as_secs_f64() / b.as_secs_f64(),
+        c.as_secs_f64() / l.as_secs_f64()
+    );
 }

@@ -1,12 +1,14 @@
 //! The email edition of every post: `posts/SLUG/email.html`, one
 //! self-contained file (the theme's `email.html` template with what mail
 //! clients drop taken out and every URL made absolute by lol_html, its CSS
-//! inlined by css-inline), and `posts/SLUG/email.txt`, the same letter as
-//! plain text with links as numbered footnotes.
+//! inlined by gen's inliner or, for what that does not match, css-inline),
+//! and `posts/SLUG/email.txt`, the same letter as plain text with links as
+//! numbered footnotes.
 
 use super::Engine;
 use super::feeds::cover_url;
 use super::html::{self, Token};
+use super::inline_css::{Element as Styled, Styler, Stylesheet};
 use super::views::Views;
 use crate::error::Error;
 use crate::markdown::cjk::is_cjk_like;
@@ -20,6 +22,7 @@ use rayon::prelude::*;
 use serde_json::json;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
@@ -69,10 +72,20 @@ pub fn clip_warning(site: &Site, i: usize, bytes: usize) -> String {
 /// Both editions (`email.html`, `email.txt`) of the posts `entries` alone,
 /// without rendering the rest of the site (`gen email`, `gen send`).
 pub fn letters(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
+    letters_with(site, theme, entries, Inliner::default())
+}
+
+/// [`letters`] with every stylesheet inlined by css-inline: for the
+/// benchmark that compares it with gen's inliner (docs/bench.md).
+#[doc(hidden)]
+pub fn letters_by_css_inline(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
+    letters_with(site, theme, entries, Inliner { only_css_inline: true, ..Inliner::default() })
+}
+
+fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner) -> Result<Vec<(String, String)>, Vec<Error>> {
     let mut engine = Engine::new(theme, &site.config)?;
     let views = Views::new(site, theme);
     engine.add_site_functions(super::functions::SiteQuery::new(site, views.cards()));
-    let inliner = Inliner::default();
     let results: Vec<Result<(String, String), Error>> =
         entries.par_iter().map(|&i| letter(site, theme, &views, &engine, &inliner, i).map(|(_, html, text)| (html, text))).collect();
     let (ok, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
@@ -83,22 +96,32 @@ pub fn letters(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(Str
     }
 }
 
-/// The CSS inliner of a build (css-inline, shared by every letter), and the
-/// code stylesheet its letters carry.
+/// The CSS inliner of a build: gen's own ([`Stylesheet`]), whose parsed
+/// stylesheets are shared by every letter, and css-inline for the
+/// stylesheets gen's does not match (pseudo-classes, sibling combinators,
+/// `var()`, nesting).
 ///
-/// css-inline parses a letter's stylesheet with the letter: its API takes
-/// CSS as text only, so the theme's rules cannot be parsed once per build.
+/// gen's own inliner is kept because css-inline alone is too slow for the
+/// email edition's budget (10% of a build): at 10,000 posts it made the
+/// letters take about twice as long, and the email edition about half of
+/// the build's CPU time instead of a third (docs/bench.md, "Email edition").
+/// css-inline parses each letter's stylesheet again (its API takes CSS as
+/// text) and matches every selector against a tree it builds per letter.
 pub(crate) struct Inliner {
+    /// Stylesheets seen so far, by text; `None` for those left to css-inline.
+    sheets: Mutex<Vec<(String, Option<Arc<Stylesheet>>)>>,
     css: css_inline::CSSInliner<'static>,
     /// The code stylesheet of a syntect theme, made on first use.
     code: Mutex<Option<(String, Arc<str>)>>,
+    /// Leave every stylesheet to css-inline (the benchmark's comparison).
+    only_css_inline: bool,
 }
 
 impl Default for Inliner {
     fn default() -> Self {
         // `@media` rules cannot be inlined: they stay in a `<style>` for the clients that read one.
         let css = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
-        Inliner { css, code: Mutex::new(None) }
+        Inliner { sheets: Mutex::new(Vec::new()), css, code: Mutex::new(None), only_css_inline: false }
     }
 }
 
@@ -114,6 +137,20 @@ impl Inliner {
         let css: Arc<str> = crate::markdown::highlight::theme_css(name).unwrap_or_default().into();
         *code = Some((name.to_string(), Arc::clone(&css)));
         css
+    }
+
+    /// The parsed form of `css`, parsed on first use; `None` for css-inline.
+    fn sheet(&self, css: &str) -> Option<Arc<Stylesheet>> {
+        if self.only_css_inline {
+            return None;
+        }
+        let mut sheets = self.sheets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, sheet)) = sheets.iter().find(|(text, _)| text == css) {
+            return sheet.clone();
+        }
+        let sheet = Stylesheet::parse(css).map(Arc::new);
+        sheets.push((css.to_string(), sheet.clone()));
+        sheet
     }
 }
 
@@ -159,19 +196,26 @@ pub(crate) fn letter(
 
 /// Deepest element nesting whose CSS is inlined; real letters stay under 50.
 /// Deeper letters (a post of 20,000 nested quotes) keep their `<style>`:
-/// css-inline builds a tree and serializes it recursively.
+/// css-inline, for the stylesheets it inlines, builds a tree and
+/// serializes it recursively.
 const MAX_INLINE_DEPTH: usize = 1_000;
 
 /// The HTML and the text edition of the letter `rendered` (the template's
 /// output) found at `page`: what mail clients drop taken out, every URL
 /// absolute, every image with an `alt` (lol_html), then the CSS inlined
-/// (css-inline). The text edition reads the rewritten letter.
+/// (gen's inliner, or css-inline for what it does not match). The text
+/// edition and gen's inliner read the same tokens of the rewritten letter.
 fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, String), String> {
     let html = rewrite(rendered, page).map_err(|e| e.to_string())?;
     let tokens = html::tokenize(&html);
     let text = text_of(&tokens, page);
-    if !has_css(&tokens) || nesting(&tokens) > MAX_INLINE_DEPTH {
+    let css = style_text(&tokens);
+    if css.trim().is_empty() || nesting(&tokens) > MAX_INLINE_DEPTH {
         return Ok((html, text));
+    }
+    if let Some(sheet) = inliner.sheet(&css) {
+        let edits = style_edits(&html, &tokens, &sheet);
+        return Ok((apply(&html, edits), text));
     }
     let inlined = inliner.css.inline(&html).map_err(|e| e.to_string())?;
     Ok((charset_first(&inlined).map_err(|e| e.to_string())?, text))
@@ -193,9 +237,17 @@ fn charset_first(html: &str) -> Result<String, lol_html::errors::RewritingError>
     rewrite_str(html, settings)
 }
 
-/// Whether a `<style>` element of the letter holds any CSS.
-fn has_css(tokens: &[Token<'_>]) -> bool {
-    tokens.windows(2).any(|w| matches!((&w[0], &w[1]), (Token::Start { name, .. }, Token::Text(css)) if name == "style" && !css.trim().is_empty()))
+/// The CSS of the letter's `<style>` elements.
+fn style_text(tokens: &[Token<'_>]) -> String {
+    let mut css = String::new();
+    for w in tokens.windows(2) {
+        if let (Token::Start { name, self_closing: false, .. }, Token::Text(text)) = (&w[0], &w[1]) {
+            if name == "style" {
+                css.push_str(text);
+            }
+        }
+    }
+    css
 }
 
 /// The deepest nesting of elements in the letter.
@@ -333,6 +385,68 @@ fn watch_url(url: &str) -> String {
         return format!("https://vimeo.com/{v}");
     }
     url.to_string()
+}
+
+/// The edits that inline `sheet`: a `style` attribute for each element it
+/// styles, and the `<style>` elements replaced by one holding the at-rules.
+fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<(Range<usize>, String)> {
+    let mut edits = Vec::new();
+    let mut styler = Styler::new(sheet);
+    let mut style_start: Option<usize> = None;
+    let mut kept = false;
+    for t in tokens {
+        match t {
+            Token::Start { name, span, .. } if name == "style" => style_start = style_start.or(Some(span.start)),
+            Token::End { name, span } if name == "style" => {
+                if let Some(start) = style_start.take() {
+                    let replacement =
+                        if kept || sheet.at_rules.is_empty() { String::new() } else { format!("<style>\n{}\n</style>", sheet.at_rules) };
+                    kept = true;
+                    edits.push((start..span.end, replacement));
+                }
+            }
+            _ if style_start.is_some() => {}
+            Token::Start { name, attrs, self_closing, span } => {
+                let existing = attrs.iter().find(|a| a.name == "style");
+                if let Some(style) = styler.enter(Styled::new(name, attrs), existing.map(|a| a.value.as_str())) {
+                    let value = if style.contains('\'') { style } else { style.replace('"', "'") };
+                    let value = html::escape_attr(&value);
+                    match existing {
+                        Some(a) if a.has_value => edits.push((a.span.clone(), value)),
+                        Some(a) => edits.push((a.span.clone(), format!("=\"{value}\""))),
+                        None => {
+                            let at = if rendered[span.clone()].ends_with("/>") { span.end - 2 } else { span.end - 1 };
+                            edits.push((at..at, format!(" style=\"{value}\"")));
+                        }
+                    }
+                }
+                if *self_closing || is_void(name) {
+                    styler.leave_last();
+                }
+            }
+            Token::End { name, .. } => styler.leave(name),
+            _ => {}
+        }
+    }
+    edits
+}
+
+/// `source` with each `(range, replacement)` applied; ranges do not overlap,
+/// and of two edits at one offset the one listed first goes first.
+fn apply(source: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+    edits.sort_by_key(|(range, _)| range.start);
+    let mut out = String::with_capacity(source.len() + edits.iter().map(|(_, r)| r.len()).sum::<usize>());
+    let mut copied = 0;
+    for (range, replacement) in edits {
+        if range.start < copied {
+            continue;
+        }
+        out.push_str(&source[copied..range.start]);
+        out.push_str(&replacement);
+        copied = range.end;
+    }
+    out.push_str(&source[copied..]);
+    out
 }
 
 /// What to do when an element ends.
@@ -859,6 +973,109 @@ mod tests {
     }
 
     #[test]
+    fn the_default_theme_is_inlined_as_css_inline_does() {
+        let css = include_str!("../../themes/default/templates/email.css");
+        let body = "<div class=\"preheader\" hidden>p</div><div class=\"container\"><p class=\"topbar\"><a href=\"/x\">v</a></p>\
+            <header class=\"masthead\"><p class=\"brand\"><a href=\"/\">B</a> · <span class=\"issue\">1</span></p><h1>T</h1>\
+            <p class=\"meta\">a</p></header><p class=\"cover\"><img src=\"c.png\" alt=\"c\"><br><span class=\"caption\">c</span></p>\
+            <div class=\"content\"><h2 id=\"h\">H</h2><p>x <code>c</code> <strong>s</strong></p><pre class=\"highlight\"><code><span class=\"hl-source\">x</span></code></pre>\
+            <div class=\"bilingual\"><div class=\"pair\"><div class=\"original\" lang=\"en\"><blockquote><p>o</p></blockquote></div>\
+            <div class=\"translation\"><blockquote><p>t</p></blockquote></div></div></div>\
+            <aside class=\"note\"><span class=\"note-label\">N</span><p>n</p></aside><table><tr><th>a</th><td style=\"color: red\">b</td></tr></table><hr>\
+            <section class=\"comments\"><article class=\"comment\"><p class=\"comment-meta\"><span class=\"comment-author\">a</span></p>\
+            <h3 class=\"comment-title\">t</h3><div class=\"replies\"><article class=\"comment\"><p>r</p></article></div></article></section>\
+            <section class=\"postscript\"><p>ps</p></section><section class=\"footnotes\"><ol><li><p>f</p></li></ol></section></div>\
+            <div class=\"references\"><ul><li>r</li></ul></div><footer class=\"footer\"><p><a href=\"/u\">u</a></p></footer></div>";
+        let letter =
+            format!("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><style>\n{css}\n</style></head><body>\n{body}\n</body></html>");
+        let inliner = Inliner::default();
+        assert!(inliner.sheet(css).is_some(), "the default theme needs no fallback");
+        let (ours, _) = editions(&letter, PAGE, &inliner).unwrap();
+        let theirs = inliner.css.inline(&rewrite(&letter, PAGE).unwrap()).unwrap();
+        assert_eq!(declared(&ours), declared(&theirs));
+        assert!(ours.contains("@media (max-width: 480px)"), "{ours}");
+    }
+
+    mod agreement {
+        //! gen's inliner and css-inline give every element the same declarations.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn compound() -> impl Strategy<Value = String> {
+            let tag = prop_oneof![Just(""), Just("*"), Just("div"), Just("span"), Just("p"), Just("section")];
+            let class = prop_oneof![Just(""), Just(".a"), Just(".b"), Just(".a.b")];
+            let id = prop_oneof![4 => Just(""), 1 => Just("#x")];
+            let attr = prop_oneof![4 => Just(""), 1 => Just("[lang]"), 1 => Just("[lang=en]"), 1 => Just("[lang|=en]"), 1 => Just("[class~=b]")];
+            (tag, class, id, attr).prop_map(|(t, c, i, a)| format!("{t}{c}{i}{a}")).prop_filter("empty", |s| !s.is_empty())
+        }
+
+        fn selector() -> impl Strategy<Value = String> {
+            prop::collection::vec((compound(), prop_oneof![Just(" "), Just(" > "), Just(">")]), 1..4).prop_map(|parts| {
+                let mut s = String::new();
+                for (k, (c, comb)) in parts.iter().enumerate() {
+                    if k > 0 {
+                        s.push_str(comb);
+                    }
+                    s.push_str(c);
+                }
+                s
+            })
+        }
+
+        fn stylesheet() -> impl Strategy<Value = String> {
+            let decl = (
+                prop_oneof![Just("color"), Just("margin"), Just("padding")],
+                prop_oneof![Just("0"), Just("1px"), Just("red")],
+                prop::bool::weighted(0.2),
+            )
+                .prop_map(|(n, v, imp)| format!("{n}: {v}{}", if imp { " !important" } else { "" }));
+            let rule = (prop::collection::vec(selector(), 1..3), prop::collection::vec(decl, 1..4))
+                .prop_map(|(sels, decls)| format!("{} {{ {} }}", sels.join(", "), decls.join("; ")));
+            prop::collection::vec(rule, 1..8).prop_map(|rules| rules.join("\n"))
+        }
+
+        /// Well-formed markup only: `p` and `a` hold text alone, so that no
+        /// HTML parser moves an element elsewhere.
+        fn element(depth: u32) -> BoxedStrategy<String> {
+            let attrs = (
+                prop_oneof![Just(""), Just(" class=\"a\""), Just(" class=\"b a\""), Just(" class=\"c\"")],
+                prop_oneof![5 => Just(""), 1 => Just(" id=\"x\"")],
+                prop_oneof![Just(""), Just(" lang=\"en\""), Just(" lang=\"en-GB\""), Just(" lang=\"zh\"")],
+                prop_oneof![4 => Just(""), 1 => Just(" style=\"color: blue\""), 1 => Just(" style=\"margin: 2px !important\"")],
+            )
+                .prop_map(|(c, i, l, s)| format!("{c}{i}{l}{s}"));
+            let leaf = (prop_oneof![Just("p"), Just("a")], attrs.clone()).prop_map(|(t, a)| format!("<{t}{a}>x</{t}>"));
+            if depth == 0 {
+                return leaf.boxed();
+            }
+            let container = (prop_oneof![Just("div"), Just("span"), Just("section")], attrs, prop::collection::vec(element(depth - 1), 0..4))
+                .prop_map(|(t, a, children)| format!("<{t}{a}>{}</{t}>", children.concat()));
+            prop_oneof![leaf, container].boxed()
+        }
+
+        /// Declarations without `!important`, which css-inline may or may not write.
+        fn plain(d: Vec<(String, BTreeMap<String, String>)>) -> Vec<(String, BTreeMap<String, String>)> {
+            d.into_iter().map(|(n, m)| (n, m.into_iter().map(|(k, v)| (k, v.replace("!important", "").trim().to_string())).collect())).collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+                ..ProptestConfig::default()
+            })]
+            #[test]
+            fn same_declarations_as_css_inline(css in stylesheet(), body in prop::collection::vec(element(3), 1..4)) {
+                let letter = format!("<html><head><style>{css}</style></head><body>{}</body></html>", body.concat());
+                let inliner = Inliner::default();
+                prop_assert!(inliner.sheet(&css).is_some(), "{}", css);
+                let (ours, _) = editions(&letter, PAGE, &inliner).unwrap();
+                let theirs = inliner.css.inline(&letter).unwrap();
+                prop_assert_eq!(plain(declared(&ours)), plain(declared(&theirs)), "{}", letter);
+            }
+        }
+    }
+
+    #[test]
     fn css_is_inlined_and_at_rules_kept() {
         let letter = "<html><head><style>p { margin: 0 } a { color: #06c; font-family: \"A B\" }\n@media (max-width: 480px) { p { margin: 1px } }</style>\
             <style>.x { top: 0 }</style></head><body><p class=\"x\" style=\"color: red\">a <a href=\"/u?a=1&amp;b=2\">b</a><br/></p></body></html>";
@@ -889,6 +1106,23 @@ mod tests {
         let letter = "<html><head><style>a { color: red }</style></head><body><a href=\"{{ UnsubscribeURL }}\">u</a> <a href=\"*|UNSUB|*\">v</a></body></html>";
         let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
         assert!(html.contains("href=\"{{ UnsubscribeURL }}\"") && html.contains("href=\"*|UNSUB|*\""), "{html}");
+    }
+
+    #[test]
+    fn stylesheets_beyond_the_fast_inliner_go_to_css_inline() {
+        let letter = "<html><head><style>p:first-child { margin: 0 }</style></head><body><p>a</p></body></html>";
+        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert!(html.contains("<p style=\"margin: 0;\">a</p>"), "{html}");
+    }
+
+    #[test]
+    fn the_charset_stays_first_when_css_inline_keeps_the_at_rules() {
+        let letter = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>t</title><style>p:first-child { margin: 0 }\n\
+            @media (prefers-color-scheme: dark) { p { color: white !important } }</style></head><body><p>a</p></body></html>";
+        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>"), "{html}");
+        assert_eq!(html.matches("charset").count(), 1, "{html}");
+        assert!(html.contains("@media (prefers-color-scheme: dark)") && html.contains("<p style=\"margin: 0;\">a</p>"), "{html}");
     }
 
     #[test]

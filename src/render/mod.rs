@@ -8,11 +8,12 @@ mod engine;
 pub(crate) mod feeds;
 pub(crate) mod functions;
 pub mod html;
+mod inline_css;
 pub mod search;
 pub(crate) mod sitemap;
 pub(crate) mod views;
 
-pub use email::letters as email_letters;
+pub use email::{letters as email_letters, letters_by_css_inline as email_letters_by_css_inline};
 pub use engine::Engine;
 
 use crate::error::Error;
