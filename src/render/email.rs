@@ -1,14 +1,12 @@
 //! The email edition of every post: `posts/SLUG/email.html`, one
-//! self-contained file (the theme's `email.html` template with what mail
-//! clients drop taken out and every URL made absolute by lol_html, its CSS
-//! inlined by gen's inliner or, for what that does not match, css-inline),
-//! and `posts/SLUG/email.txt`, the same letter as plain text with links as
-//! numbered footnotes.
+//! self-contained file (the theme's `email.html` template with its CSS inlined,
+//! every URL absolute), and `posts/SLUG/email.txt`, the same letter as plain
+//! text with links as numbered footnotes.
 
 use super::Engine;
 use super::feeds::cover_url;
-use super::html::{self, Token};
-use super::inline_css::{Element as Styled, Styler, Stylesheet};
+use super::html::{self, Attr, Token};
+use super::inline_css::{Element, Styler, Stylesheet};
 use super::views::Views;
 use crate::error::Error;
 use crate::markdown::cjk::is_cjk_like;
@@ -16,14 +14,10 @@ use crate::output::Output;
 use crate::post::Kind;
 use crate::site::Site;
 use crate::theme::Theme;
-use lol_html::html_content::{ContentType, Element};
-use lol_html::{RewriteStrSettings, element, end_tag, rewrite_str};
 use rayon::prelude::*;
 use serde_json::json;
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 /// Add both editions of every post, when the email edition is enabled.
@@ -75,11 +69,12 @@ pub fn letters(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(Str
     letters_with(site, theme, entries, Inliner::default())
 }
 
-/// [`letters`] with every stylesheet inlined by css-inline: for the
-/// benchmark that compares it with gen's inliner (docs/bench.md).
+/// [`letters`] with every stylesheet inlined by css-inline, as gen did before
+/// it had its own inliner: for the benchmark that compares the two (docs/bench.md).
 #[doc(hidden)]
 pub fn letters_by_css_inline(site: &Site, theme: &Theme, entries: &[usize]) -> Result<Vec<(String, String)>, Vec<Error>> {
-    letters_with(site, theme, entries, Inliner { only_css_inline: true, ..Inliner::default() })
+    let inliner = Inliner { only_css_inline: true, ..Inliner::default() };
+    letters_with(site, theme, entries, inliner)
 }
 
 fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner) -> Result<Vec<(String, String)>, Vec<Error>> {
@@ -98,19 +93,21 @@ fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner)
 
 /// The CSS inliner of a build: gen's own ([`Stylesheet`]), whose parsed
 /// stylesheets are shared by every letter, and css-inline for the
-/// stylesheets gen's does not match (pseudo-classes, sibling combinators,
-/// `var()`, nesting).
+/// stylesheets gen's cannot match.
 ///
-/// gen's own inliner is kept because css-inline alone is too slow for the
-/// email edition's budget (10% of a build): at 10,000 posts it made the
-/// letters take about twice as long, and the email edition about half of
-/// the build's CPU time instead of a third (docs/bench.md, "Email edition").
-/// css-inline parses each letter's stylesheet again (its API takes CSS as
-/// text) and matches every selector against a tree it builds per letter.
+/// gen's own inliner and token scan are kept because the crates are too
+/// slow for the email edition's budget (10% of a build): at 10,000 posts,
+/// css-inline for all CSS and lol_html for the rewriting made the email
+/// edition about 52% of the build's CPU time instead of about 34%, and
+/// lol_html's rewriting alone (with gen's inliner) about 44%
+/// (docs/bench.md, "Email edition"). css-inline parses each letter's
+/// stylesheet again (its API takes CSS as text) and matches every selector
+/// against a tree it builds per letter; a lol_html pass over a letter cost
+/// more than gen's one scan, which the inliner and the text edition share.
 pub(crate) struct Inliner {
     /// Stylesheets seen so far, by text; `None` for those left to css-inline.
     sheets: Mutex<Vec<(String, Option<Arc<Stylesheet>>)>>,
-    css: css_inline::CSSInliner<'static>,
+    fallback: css_inline::CSSInliner<'static>,
     /// The code stylesheet of a syntect theme, made on first use.
     code: Mutex<Option<(String, Arc<str>)>>,
     /// Leave every stylesheet to css-inline (the benchmark's comparison).
@@ -119,9 +116,8 @@ pub(crate) struct Inliner {
 
 impl Default for Inliner {
     fn default() -> Self {
-        // `@media` rules cannot be inlined: they stay in a `<style>` for the clients that read one.
-        let css = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
-        Inliner { sheets: Mutex::new(Vec::new()), css, code: Mutex::new(None), only_css_inline: false }
+        let fallback = css_inline::CSSInliner::options().keep_at_rules(true).resolve_css_variables(true).load_remote_stylesheets(false).build();
+        Inliner { sheets: Mutex::new(Vec::new()), fallback, code: Mutex::new(None), only_css_inline: false }
     }
 }
 
@@ -131,7 +127,8 @@ impl Inliner {
     /// the letter's code keeps its colours once inlined.
     fn code_css(&self, name: &str) -> Arc<str> {
         let mut code = self.code.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, css)) = code.as_ref().filter(|(n, _)| n == name) {
+        if let Some((n, css)) = code.as_ref().filter(|(n, _)| n == name) {
+            debug_assert_eq!(n, name);
             return Arc::clone(css);
         }
         let css: Arc<str> = crate::markdown::highlight::theme_css(name).unwrap_or_default().into();
@@ -139,7 +136,7 @@ impl Inliner {
         css
     }
 
-    /// The parsed form of `css`, parsed on first use; `None` for css-inline.
+    /// The parsed form of `css`, parsed on first use.
     fn sheet(&self, css: &str) -> Option<Arc<Stylesheet>> {
         if self.only_css_inline {
             return None;
@@ -195,181 +192,172 @@ pub(crate) fn letter(
 }
 
 /// Deepest element nesting whose CSS is inlined; real letters stay under 50.
-/// Deeper letters (a post of 20,000 nested quotes) keep their `<style>`:
-/// css-inline, for the stylesheets it inlines, builds a tree and
-/// serializes it recursively.
+/// Deeper letters (a post of 20,000 nested quotes) keep their `<style>`.
 const MAX_INLINE_DEPTH: usize = 1_000;
 
 /// The HTML and the text edition of the letter `rendered` (the template's
-/// output) found at `page`: what mail clients drop taken out, every URL
-/// absolute, every image with an `alt` (lol_html), then the CSS inlined
-/// (gen's inliner, or css-inline for what it does not match). The text
-/// edition and gen's inliner read the same tokens of the rewritten letter.
+/// output) found at `page`: every URL absolute, every image with an `alt`,
+/// the CSS inlined. The document is scanned once; both editions read the
+/// same tokens.
 fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, String), String> {
-    let html = rewrite(rendered, page).map_err(|e| e.to_string())?;
-    let tokens = html::tokenize(&html);
-    let text = text_of(&tokens, page);
-    let css = style_text(&tokens);
-    if css.trim().is_empty() || nesting(&tokens) > MAX_INLINE_DEPTH {
-        return Ok((html, text));
-    }
-    if let Some(sheet) = inliner.sheet(&css) {
-        let edits = style_edits(&html, &tokens, &sheet);
-        return Ok((apply(&html, edits), text));
-    }
-    let inlined = inliner.css.inline(&html).map_err(|e| e.to_string())?;
-    Ok((charset_first(&inlined).map_err(|e| e.to_string())?, text))
-}
-
-/// `html` with its `<meta charset>` first in `<head>`. css-inline writes the
-/// `<style>` it keeps for the at-rules first there; a charset declared after
-/// the first 1,024 bytes is one browsers do not look for. Letters are UTF-8.
-fn charset_first(html: &str) -> Result<String, lol_html::errors::RewritingError> {
-    let settings = RewriteStrSettings::new()
-        .append_element_content_handler(element!("head", |el| {
-            el.prepend("<meta charset=\"utf-8\">", ContentType::Html);
-            Ok(())
-        }))
-        .append_element_content_handler(element!("meta[charset]", |el| {
-            el.remove();
-            Ok(())
-        }));
-    rewrite_str(html, settings)
-}
-
-/// The CSS of the letter's `<style>` elements.
-fn style_text(tokens: &[Token<'_>]) -> String {
+    let mut tokens = html::tokenize(rendered);
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut css = String::new();
-    for w in tokens.windows(2) {
-        if let (Token::Start { name, self_closing: false, .. }, Token::Text(text)) = (&w[0], &w[1]) {
-            if name == "style" {
-                css.push_str(text);
-            }
+    let (mut depth, mut max_depth) = (0usize, 0usize);
+    let mut in_style = false;
+    let mut removals = Removals::default();
+    for t in &mut tokens {
+        if removals.take(t, page) {
+            continue;
         }
-    }
-    css
-}
-
-/// The deepest nesting of elements in the letter.
-fn nesting(tokens: &[Token<'_>]) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    for t in tokens {
         match t {
-            Token::Start { name, self_closing, .. } if !*self_closing && !is_void(name) => {
-                depth += 1;
-                deepest = deepest.max(depth);
+            Token::Start { name, attrs, self_closing, span } => {
+                for a in attrs.iter_mut() {
+                    if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") && !crate::escape::has_merge_tag(&a.value) {
+                        let abs = html::absolute(&a.value, page);
+                        if abs != a.value {
+                            edits.push((a.span.clone(), html::escape_attr(&abs)));
+                            a.value = abs;
+                        }
+                    }
+                }
+                if name == "img" && !attrs.iter().any(|a| a.name == "alt") {
+                    let at = span.start + 4;
+                    edits.push((at..at, " alt=\"\"".to_string()));
+                    attrs.push(Attr { name: "alt".into(), value: String::new(), span: at..at, has_value: true });
+                }
+                in_style = name == "style" && !*self_closing;
+                if !*self_closing && !is_void(name) {
+                    depth += 1;
+                    max_depth = max_depth.max(depth);
+                }
             }
-            Token::End { .. } => depth = depth.saturating_sub(1),
+            Token::Text(text) if in_style => css.push_str(text),
+            Token::End { .. } => {
+                in_style = false;
+                depth = depth.saturating_sub(1);
+            }
             _ => {}
         }
     }
-    deepest
+    if let Some(cut) = removals.finish(rendered.len()) {
+        // Mail clients drop scripts, frames, media and forms, or refuse the
+        // whole letter: the letter is written without them, embeds as links.
+        return editions(&apply(rendered, cut), page, inliner);
+    }
+    let text = text_of(&tokens, page);
+    if css.trim().is_empty() || max_depth > MAX_INLINE_DEPTH {
+        return Ok((apply(rendered, edits), text));
+    }
+    let html = match inliner.sheet(&css) {
+        Some(sheet) => {
+            edits.extend(style_edits(rendered, &tokens, &sheet));
+            apply(rendered, edits)
+        }
+        None => charset_first(&inliner.fallback.inline(&apply(rendered, edits)).map_err(|e| e.to_string())?),
+    };
+    Ok((html, text))
+}
+
+/// `html` with its `<meta charset>` first in `<head>`. css-inline writes the
+/// `<style>` it keeps for the at-rules first there, which can push the
+/// charset past the first 1,024 bytes, where browsers stop looking for it.
+/// Letters are UTF-8.
+fn charset_first(html: &str) -> String {
+    let tokens = html::tokenize(html);
+    let Some(head) = tokens.iter().find_map(|t| match t {
+        Token::Start { name, span, .. } if name == "head" => Some(span.end),
+        _ => None,
+    }) else {
+        return html.to_string();
+    };
+    let mut edits = vec![(head..head, "<meta charset=\"utf-8\">".to_string())];
+    for t in &tokens {
+        if let Token::Start { name, span, .. } = t {
+            if name == "meta" && t.attr("charset").is_some() {
+                edits.push((span.clone(), String::new()));
+            }
+        }
+    }
+    apply(html, edits)
 }
 
 /// Elements no mail client shows: removed with their content.
-const DROPPED: &str = "script, form, frameset, frame, applet";
+const DROPPED: &[&str] = &["script", "form", "frameset", "frame", "applet"];
 /// Embedded media and frames: replaced by a link to what they show.
-const EMBEDS: &str = "iframe, video, audio, object, embed";
+const EMBEDS: &[&str] = &["iframe", "video", "audio", "object", "embed"];
 
-/// A video or audio element being taken out whose link is its first `<source>`.
-struct Pending {
-    url: String,
-    title: String,
-    in_paragraph: bool,
+/// The elements of a letter to take out ([`DROPPED`], [`EMBEDS`]), found
+/// token by token: each becomes an edit of its whole extent.
+#[derive(Default)]
+struct Removals {
+    edits: Vec<(Range<usize>, String)>,
+    /// The element being taken out: name, start offset, nesting, link URL and title.
+    open: Option<(String, usize, usize, String, String)>,
+    /// Open `<p>` elements, so that an embed's link is a paragraph only outside one.
+    paragraphs: usize,
 }
 
-/// The letter as mail clients can take it, rewritten in one streaming pass:
-/// scripts, frames, media and forms taken out (mail clients drop them or
-/// refuse the whole letter), an embed replaced by a link to what it shows,
-/// titled; every `href`, `src` and `poster` absolute (a mail service's merge
-/// tag kept as written); `alt=""` on images without one.
-fn rewrite(rendered: &str, page: &str) -> Result<String, lol_html::errors::RewritingError> {
-    // Open `<p>` elements: an embed's link is a paragraph only outside one.
-    let paragraphs = Rc::new(Cell::new(0usize));
-    let pending: Rc<RefCell<Option<Pending>>> = Rc::new(RefCell::new(None));
-    let decoded = |el: &Element<'_, '_>, name: &str| el.get_attribute(name).map(|v| html::decode(&v));
-    let handlers = [
-        element!("p", |el| {
-            paragraphs.set(paragraphs.get() + 1);
-            let paragraphs = Rc::clone(&paragraphs);
-            if let Some(handlers) = el.end_tag_handlers() {
-                handlers.push(end_tag!(move |_| {
-                    paragraphs.set(paragraphs.get().saturating_sub(1));
-                    Ok(())
-                }));
-            }
-            Ok(())
-        }),
-        element!(DROPPED, |el| {
-            el.remove();
-            Ok(())
-        }),
-        element!(EMBEDS, |el| {
-            if pending.borrow().is_some() {
-                // Inside an element already being taken out.
-                return Ok(());
-            }
-            let src = decoded(el, "src").or_else(|| decoded(el, "data")).filter(|s| !s.trim().is_empty());
-            let url = src.map(|s| watch_url(&html::absolute(&s, page))).unwrap_or_default();
-            let title = decoded(el, "title").or_else(|| decoded(el, "aria-label")).unwrap_or_default().trim().to_string();
-            let in_paragraph = paragraphs.get() > 0;
-            let name = el.tag_name();
-            if !url.is_empty() || !matches!(name.as_str(), "video" | "audio") || !el.can_have_content() {
-                el.replace(&embed_link(&url, &title, in_paragraph), ContentType::Html);
-                return Ok(());
-            }
-            el.remove();
-            *pending.borrow_mut() = Some(Pending { url: String::new(), title, in_paragraph });
-            let pending = Rc::clone(&pending);
-            if let Some(handlers) = el.end_tag_handlers() {
-                handlers.push(end_tag!(move |end| {
-                    if let Some(p) = pending.borrow_mut().take() {
-                        end.after(&embed_link(&p.url, &p.title, p.in_paragraph), ContentType::Html);
+impl Removals {
+    /// Whether token `t` belongs to an element being taken out.
+    fn take(&mut self, t: &Token<'_>, page: &str) -> bool {
+        if let Some((open, start, depth, url, _)) = &mut self.open {
+            match t {
+                Token::Start { name, self_closing, .. } if name == open && !*self_closing => *depth += 1,
+                Token::Start { name, .. } if name == "source" && url.is_empty() => {
+                    *url = t.attr("src").map(|s| html::absolute(s, page)).unwrap_or_default();
+                }
+                Token::End { name, span } if name == open => {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        let end = span.end;
+                        let start = *start;
+                        self.close(start..end);
                     }
-                    Ok(())
-                }));
-            }
-            Ok(())
-        }),
-        element!("source[src]", |el| {
-            if let Some(p) = pending.borrow_mut().as_mut().filter(|p| p.url.is_empty()) {
-                p.url = decoded(el, "src").map(|s| html::absolute(&s, page)).unwrap_or_default();
-            }
-            Ok(())
-        }),
-        element!("[href], [src], [poster]", |el| {
-            for name in ["href", "src", "poster"] {
-                let Some(value) = decoded(el, name) else { continue };
-                if crate::escape::has_merge_tag(&value) {
-                    continue;
                 }
-                let abs = html::absolute(&value, page);
-                if abs != value {
-                    // lol_html escapes `"` in attribute values, not `&`.
-                    el.set_attribute(name, &abs.replace('&', "&amp;"))?;
+                _ => {}
+            }
+            return true;
+        }
+        match t {
+            Token::Start { name, .. } if name == "p" => self.paragraphs += 1,
+            Token::End { name, .. } if name == "p" => self.paragraphs = self.paragraphs.saturating_sub(1),
+            Token::Start { name, self_closing, span, .. } if DROPPED.contains(&name.as_str()) || EMBEDS.contains(&name.as_str()) => {
+                let src = t.attr("src").or_else(|| t.attr("data")).filter(|s| !s.trim().is_empty());
+                let url = src.map(|s| watch_url(&html::absolute(s, page))).unwrap_or_default();
+                let title = t.attr("title").or_else(|| t.attr("aria-label")).unwrap_or_default().trim().to_string();
+                self.open = Some((name.clone(), span.start, 1, url, title));
+                if *self_closing || is_void(name) {
+                    self.close(span.clone());
                 }
+                return true;
             }
-            Ok(())
-        }),
-        element!("img", |el| {
-            if !el.has_attribute("alt") {
-                el.set_attribute("alt", "")?;
-            }
-            Ok(())
-        }),
-    ];
-    let settings = handlers.into_iter().fold(RewriteStrSettings::new(), RewriteStrSettings::append_element_content_handler);
-    rewrite_str(rendered, settings)
-}
-
-/// The link an embed of `url` titled `title` becomes; nothing without a URL.
-fn embed_link(url: &str, title: &str, in_paragraph: bool) -> String {
-    if url.is_empty() {
-        return String::new();
+            _ => {}
+        }
+        false
     }
-    let shown = if title.is_empty() { url.split("://").nth(1).unwrap_or(url).trim_end_matches('/') } else { title };
-    let link = format!("<a class=\"embed\" href=\"{}\">{}</a>", html::escape_attr(url), crate::escape::html(shown));
-    if in_paragraph { link } else { format!("<p class=\"embed\">{link}</p>") }
+
+    /// The element being taken out ends at `range.end`.
+    fn close(&mut self, range: Range<usize>) {
+        let Some((name, _, _, url, title)) = self.open.take() else { return };
+        let replacement = if EMBEDS.contains(&name.as_str()) && !url.is_empty() {
+            let shown = if title.is_empty() { url.split("://").nth(1).unwrap_or(&url).trim_end_matches('/').to_string() } else { title };
+            let link = format!("<a class=\"embed\" href=\"{}\">{}</a>", html::escape_attr(&url), crate::escape::html(&shown));
+            if self.paragraphs == 0 { format!("<p class=\"embed\">{link}</p>") } else { link }
+        } else {
+            String::new()
+        };
+        self.edits.push((range, replacement));
+    }
+
+    /// The edits, if anything is taken out; an element left open runs to `end`.
+    fn finish(mut self, end: usize) -> Option<Vec<(Range<usize>, String)>> {
+        if let Some((_, start, ..)) = &self.open {
+            let start = *start;
+            self.close(start..end);
+        }
+        (!self.edits.is_empty()).then_some(self.edits)
+    }
 }
 
 /// The page of a video player's embed URL (YouTube, Vimeo), else `url`.
@@ -408,7 +396,7 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<
             _ if style_start.is_some() => {}
             Token::Start { name, attrs, self_closing, span } => {
                 let existing = attrs.iter().find(|a| a.name == "style");
-                if let Some(style) = styler.enter(Styled::new(name, attrs), existing.map(|a| a.value.as_str())) {
+                if let Some(style) = styler.enter(Element::new(name, attrs), existing.map(|a| a.value.as_str())) {
                     let value = if style.contains('\'') { style } else { style.replace('"', "'") };
                     let value = html::escape_attr(&value);
                     match existing {
@@ -870,7 +858,7 @@ mod tests {
         let (html, _) = editions("<p><img src=\"a.png\"> <img alt=\"x\" src=\"/b\"><a href=\"#top\">t</a></p>", PAGE, &Inliner::default()).unwrap();
         assert_eq!(
             html,
-            "<p><img src=\"https://e.com/letter/posts/p/a.png\" alt=\"\"> <img alt=\"x\" src=\"https://e.com/b\">\
+            "<p><img alt=\"\" src=\"https://e.com/letter/posts/p/a.png\"> <img alt=\"x\" src=\"https://e.com/b\">\
              <a href=\"https://e.com/letter/posts/p/email.html#top\">t</a></p>"
         );
     }
@@ -991,7 +979,15 @@ mod tests {
         let inliner = Inliner::default();
         assert!(inliner.sheet(css).is_some(), "the default theme needs no fallback");
         let (ours, _) = editions(&letter, PAGE, &inliner).unwrap();
-        let theirs = inliner.css.inline(&rewrite(&letter, PAGE).unwrap()).unwrap();
+        let (mut tokens, mut edits) = (html::tokenize(&letter), Vec::new());
+        for t in &mut tokens {
+            if let Token::Start { attrs, .. } = t {
+                for a in attrs.iter_mut().filter(|a| a.name == "href" || a.name == "src") {
+                    edits.push((a.span.clone(), html::absolute(&a.value, PAGE)));
+                }
+            }
+        }
+        let theirs = inliner.fallback.inline(&apply(&letter, edits)).unwrap();
         assert_eq!(declared(&ours), declared(&theirs));
         assert!(ours.contains("@media (max-width: 480px)"), "{ours}");
     }
@@ -1069,7 +1065,7 @@ mod tests {
                 let inliner = Inliner::default();
                 prop_assert!(inliner.sheet(&css).is_some(), "{}", css);
                 let (ours, _) = editions(&letter, PAGE, &inliner).unwrap();
-                let theirs = inliner.css.inline(&letter).unwrap();
+                let theirs = inliner.fallback.inline(&letter).unwrap();
                 prop_assert_eq!(plain(declared(&ours)), plain(declared(&theirs)), "{}", letter);
             }
         }
@@ -1080,32 +1076,12 @@ mod tests {
         let letter = "<html><head><style>p { margin: 0 } a { color: #06c; font-family: \"A B\" }\n@media (max-width: 480px) { p { margin: 1px } }</style>\
             <style>.x { top: 0 }</style></head><body><p class=\"x\" style=\"color: red\">a <a href=\"/u?a=1&amp;b=2\">b</a><br/></p></body></html>";
         let (html, text) = editions(letter, PAGE, &Inliner::default()).unwrap();
-        let by_name = |n: &str| declared(&html).into_iter().find(|(name, _)| name == n).map(|(_, d)| d).unwrap_or_default();
-        let decls = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
-        assert_eq!(by_name("p"), decls(&[("margin", "0"), ("top", "0"), ("color", "red")]), "{html}");
-        assert_eq!(by_name("a"), decls(&[("color", "#06c"), ("font-family", "'A B'")]), "{html}");
-        assert!(html.contains("href=\"https://e.com/u?a=1&amp;b=2\""), "{html}");
-        assert!(html.contains("@media (max-width: 480px) { p { margin: 1px } }") && !html.contains(".x {"), "{html}");
+        assert_eq!(
+            html,
+            "<html><head><style>\n@media (max-width: 480px) { p { margin: 1px } }\n</style></head><body>\
+             <p class=\"x\" style=\"margin: 0;top: 0;color: red;\">a <a href=\"https://e.com/u?a=1&amp;b=2\" style=\"color: #06c;font-family: 'A B';\">b</a><br/></p></body></html>"
+        );
         assert_eq!(text, "a b [1]\n\n[1] https://e.com/u?a=1&b=2\n");
-    }
-
-    #[test]
-    fn pseudo_classes_and_sibling_combinators_are_inlined() {
-        let letter = "<html><head><style>p:first-child { margin: 0 } h1 + p { color: gray } .a:not(.b) { top: 0 }</style></head>\
-            <body><div><p>a</p><h1>t</h1><p class=\"a\">b</p></div></body></html>";
-        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
-        let styles: Vec<BTreeMap<String, String>> = declared(&html).into_iter().filter(|(n, _)| n == "p").map(|(_, d)| d).collect();
-        assert_eq!(styles.len(), 2, "{html}");
-        assert_eq!(styles[0].get("margin").map(String::as_str), Some("0"), "{html}");
-        assert_eq!(styles[1].get("color").map(String::as_str), Some("gray"), "{html}");
-        assert_eq!(styles[1].get("top").map(String::as_str), Some("0"), "{html}");
-    }
-
-    #[test]
-    fn merge_tags_in_urls_are_kept_as_written() {
-        let letter = "<html><head><style>a { color: red }</style></head><body><a href=\"{{ UnsubscribeURL }}\">u</a> <a href=\"*|UNSUB|*\">v</a></body></html>";
-        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
-        assert!(html.contains("href=\"{{ UnsubscribeURL }}\"") && html.contains("href=\"*|UNSUB|*\""), "{html}");
     }
 
     #[test]
@@ -1113,6 +1089,13 @@ mod tests {
         let letter = "<html><head><style>p:first-child { margin: 0 }</style></head><body><p>a</p></body></html>";
         let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
         assert!(html.contains("<p style=\"margin: 0;\">a</p>"), "{html}");
+    }
+
+    #[test]
+    fn merge_tags_in_urls_are_kept_as_written() {
+        let letter = "<html><head><style>a { color: red }</style></head><body><a href=\"{{ UnsubscribeURL }}\">u</a> <a href=\"*|UNSUB|*\">v</a></body></html>";
+        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert!(html.contains("href=\"{{ UnsubscribeURL }}\"") && html.contains("href=\"*|UNSUB|*\""), "{html}");
     }
 
     #[test]
