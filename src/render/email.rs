@@ -94,6 +94,16 @@ fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner)
 /// The CSS inliner of a build: gen's own ([`Stylesheet`]), whose parsed
 /// stylesheets are shared by every letter, and css-inline for the
 /// stylesheets gen's cannot match.
+///
+/// gen's own inliner and token scan are kept because the crates are too
+/// slow for the email edition's budget (10% of a build): at 10,000 posts,
+/// css-inline for all CSS and lol_html for the rewriting made the email
+/// edition about 52% of the build's CPU time instead of about 34%, and
+/// lol_html's rewriting alone (with gen's inliner) about 44%
+/// (docs/bench.md, "Email edition"). css-inline parses each letter's
+/// stylesheet again (its API takes CSS as text) and matches every selector
+/// against a tree it builds per letter; a lol_html pass over a letter cost
+/// more than gen's one scan, which the inliner and the text edition share.
 pub(crate) struct Inliner {
     /// Stylesheets seen so far, by text; `None` for those left to css-inline.
     sheets: Mutex<Vec<(String, Option<Arc<Stylesheet>>)>>,
@@ -175,8 +185,9 @@ pub(crate) fn letter(
         }),
     );
     let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
-    let (html, text) = editions(&rendered, &e.permalink, inliner)
-        .map_err(|err| Error::file(format!("themes/{}/templates/email.html", theme.name), format!("cannot inline the email CSS: {err}")))?;
+    let (html, text) = editions(&rendered, &e.permalink, inliner).map_err(|err| {
+        Error::file(&e.post.path, format!("its email edition cannot be written (theme {}, templates/email.html): {err}", theme.name))
+    })?;
     Ok((e.path.clone(), html, text))
 }
 
@@ -243,9 +254,32 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
             edits.extend(style_edits(rendered, &tokens, &sheet));
             apply(rendered, edits)
         }
-        None => inliner.fallback.inline(&apply(rendered, edits)).map_err(|e| e.to_string())?,
+        None => charset_first(&inliner.fallback.inline(&apply(rendered, edits)).map_err(|e| e.to_string())?),
     };
     Ok((html, text))
+}
+
+/// `html` with its `<meta charset>` first in `<head>`. css-inline writes the
+/// `<style>` it keeps for the at-rules first there, which can push the
+/// charset past the first 1,024 bytes, where browsers stop looking for it.
+/// Letters are UTF-8.
+fn charset_first(html: &str) -> String {
+    let tokens = html::tokenize(html);
+    let Some(head) = tokens.iter().find_map(|t| match t {
+        Token::Start { name, span, .. } if name == "head" => Some(span.end),
+        _ => None,
+    }) else {
+        return html.to_string();
+    };
+    let mut edits = vec![(head..head, "<meta charset=\"utf-8\">".to_string())];
+    for t in &tokens {
+        if let Token::Start { name, span, .. } = t {
+            if name == "meta" && t.attr("charset").is_some() {
+                edits.push((span.clone(), String::new()));
+            }
+        }
+    }
+    apply(html, edits)
 }
 
 /// Elements no mail client shows: removed with their content.
@@ -846,6 +880,86 @@ mod tests {
             .collect()
     }
 
+    /// The rules of `css` outside at-rules whose selectors are one class or
+    /// one element name: `(selector, properties)`.
+    fn simple_rules(css: &str) -> Vec<(String, Vec<String>)> {
+        let mut css = css.to_string();
+        while let Some(start) = css.find("/*") {
+            let end = css[start..].find("*/").map_or(css.len(), |e| start + e + 2);
+            css.replace_range(start..end, "");
+        }
+        let plain = &css[..css.find('@').unwrap_or(css.len())];
+        let mut rules = Vec::new();
+        for rule in plain.split('}') {
+            let Some((selectors, body)) = rule.split_once('{') else { continue };
+            let properties: Vec<String> = body.split(';').filter_map(|d| d.split_once(':')).map(|(k, _)| k.trim().to_string()).collect();
+            for s in selectors.split(',').map(str::trim) {
+                let name = s.strip_prefix('.').unwrap_or(s);
+                if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                    rules.push((s.to_string(), properties.clone()));
+                }
+            }
+        }
+        rules
+    }
+
+    #[test]
+    fn every_element_of_the_default_theme_gets_the_declarations_of_its_rules() {
+        let css = include_str!("../../themes/default/templates/email.css");
+        let body = "<div class=\"preheader\" hidden>p</div><table role=\"presentation\" class=\"wrapper\"><tr><td class=\"wrapper-cell\">\
+            <table role=\"presentation\" class=\"container\"><tr><td class=\"container-cell\"><p class=\"topbar\"><a href=\"/x\">v</a></p>\
+            <header class=\"masthead\"><p class=\"brand\"><a href=\"/\">B</a> · <span class=\"issue\">1</span></p><h1>T</h1>\
+            <p class=\"meta\">a</p></header><p class=\"cover\"><img src=\"c.png\" alt=\"c\"><br><span class=\"caption\">c</span></p>\
+            <div class=\"content\"><h2 id=\"h\">H</h2><p>x <code>c</code> <strong>s</strong></p><pre class=\"highlight\"><code><span class=\"hl-source\">x</span></code></pre>\
+            <div class=\"bilingual\"><div class=\"pair\"><div class=\"original\" lang=\"en\"><blockquote><p>o</p></blockquote></div>\
+            <div class=\"translation\"><blockquote><p>t</p></blockquote></div></div></div>\
+            <aside class=\"note\"><span class=\"note-label\">N</span><p>n</p></aside><table><tr><th>a</th><td style=\"color: red\">b</td></tr></table><hr>\
+            <section class=\"comments\"><article class=\"comment\"><p class=\"comment-meta\"><span class=\"comment-author\">a</span></p>\
+            <h3 class=\"comment-title\">t</h3><div class=\"replies\"><article class=\"comment\"><p>r</p></article></div></article></section>\
+            <section class=\"postscript\"><p>ps</p></section><section class=\"footnotes\"><ol><li><p>f</p></li></ol></section></div>\
+            <div class=\"references\"><ul><li>r</li></ul></div><footer class=\"footer\"><p><a href=\"/u\">u</a></p></footer></td></tr></table></td></tr></table>";
+        let letter =
+            format!("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><style>\n{css}\n</style></head><body>\n{body}\n</body></html>");
+        let (html, _) = editions(&letter, PAGE, &Inliner::default()).unwrap();
+        let rules = simple_rules(css);
+        assert!(rules.len() > 40, "{rules:?}");
+        let elements: Vec<(String, Vec<String>, BTreeMap<String, String>)> = html::tokenize(&html)
+            .into_iter()
+            .filter_map(|t| match &t {
+                Token::Start { name, .. } => {
+                    let classes = t.attr("class").unwrap_or_default().split_whitespace().map(str::to_string).collect();
+                    let decls = t
+                        .attr("style")
+                        .unwrap_or_default()
+                        .split(';')
+                        .filter_map(|d| d.split_once(':'))
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .collect();
+                    Some((name.clone(), classes, decls))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut checked = 0;
+        for (selector, properties) in &rules {
+            let matching = elements.iter().filter(|(name, classes, _)| match selector.strip_prefix('.') {
+                Some(class) => classes.iter().any(|c| c == class),
+                None => name == selector,
+            });
+            for (name, _, decls) in matching {
+                for p in properties {
+                    assert!(decls.contains_key(p), "<{name}> matched by `{selector}` has no `{p}`: {decls:?}\n{html}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 150, "{checked}");
+        // An author's own style wins; the phone and dark rules stay for the clients that read a <style>.
+        assert!(declared(&html).iter().any(|(n, d)| n == "td" && d.get("color").map(String::as_str) == Some("red")), "{html}");
+        assert!(html.contains("@media (max-width: 480px)") && html.contains("@media (prefers-color-scheme: dark)"), "{html}");
+        assert!(!html.contains(".masthead {"), "{html}");
+    }
+
     #[test]
     fn the_default_theme_is_inlined_as_css_inline_does() {
         let css = include_str!("../../themes/default/templates/email.css");
@@ -975,6 +1089,23 @@ mod tests {
         let letter = "<html><head><style>p:first-child { margin: 0 }</style></head><body><p>a</p></body></html>";
         let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
         assert!(html.contains("<p style=\"margin: 0;\">a</p>"), "{html}");
+    }
+
+    #[test]
+    fn merge_tags_in_urls_are_kept_as_written() {
+        let letter = "<html><head><style>a { color: red }</style></head><body><a href=\"{{ UnsubscribeURL }}\">u</a> <a href=\"*|UNSUB|*\">v</a></body></html>";
+        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert!(html.contains("href=\"{{ UnsubscribeURL }}\"") && html.contains("href=\"*|UNSUB|*\""), "{html}");
+    }
+
+    #[test]
+    fn the_charset_stays_first_when_css_inline_keeps_the_at_rules() {
+        let letter = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>t</title><style>p:first-child { margin: 0 }\n\
+            @media (prefers-color-scheme: dark) { p { color: white !important } }</style></head><body><p>a</p></body></html>";
+        let (html, _) = editions(letter, PAGE, &Inliner::default()).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>"), "{html}");
+        assert_eq!(html.matches("charset").count(), 1, "{html}");
+        assert!(html.contains("@media (prefers-color-scheme: dark)") && html.contains("<p style=\"margin: 0;\">a</p>"), "{html}");
     }
 
     #[test]
