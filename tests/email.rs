@@ -2,6 +2,8 @@
 //! kept verbatim, the RFC 5322 messages of `gen email`, and `gen send`
 //! against a real SMTP server on loopback.
 
+mod common;
+
 use gen_site::build::{self, BuildOptions, Built};
 use gen_site::disk;
 use std::path::{Path, PathBuf};
@@ -39,23 +41,11 @@ fn merge_tags_are_written_verbatim() {
 /// A copy of the fixture site with `email:` set to `email`, in a temporary folder.
 fn site_with_email(email: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), dir.path());
+    common::copy_dir(&fixture(), dir.path());
     let config = std::fs::read_to_string(dir.path().join("config.yaml")).unwrap();
     let config: Vec<&str> = config.lines().filter(|l| !l.starts_with("email:")).collect();
     std::fs::write(dir.path().join("config.yaml"), format!("{}\n{email}\n", config.join("\n"))).unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Run the real binary; returns (exit code, stdout, stderr).

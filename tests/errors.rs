@@ -7,6 +7,8 @@
 //! as it was. Files that git should not hold (bad encodings, odd names) are
 //! written by [`prepare`].
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,19 +16,6 @@ use std::process::Command;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/errors")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if entry.file_name() != ".gitkeep" {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Every file under `dir`: path → length and a hash of the bytes (short enough to print).
@@ -86,7 +75,7 @@ fn prepare(case: &str, site: &Path) {
 fn run_case(case: &str) -> (i32, String) {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    copy_dir(&fixtures().join(case), &site);
+    common::copy_dir(&fixtures().join(case), &site);
     prepare(case, &site);
     // The output of an earlier, good build.
     let public = site.join("public");
@@ -294,7 +283,7 @@ fn unknown_command_and_missing_value_are_usage_errors() {
 fn output_folder_holding_the_site_is_a_usage_error() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    copy_dir(&fixtures().join("missing-date"), &site);
+    common::copy_dir(&fixtures().join("missing-date"), &site);
     let before = snapshot_tree(&site);
     for output in [site.clone(), site.join("content"), tmp.path().to_path_buf()] {
         let out = Command::new(env!("CARGO_BIN_EXE_gen")).arg("build").arg("--root").arg(&site).arg("--output").arg(&output).output().unwrap();
@@ -307,7 +296,7 @@ fn output_folder_holding_the_site_is_a_usage_error() {
 fn a_bad_base_url_or_a_file_as_output_is_a_usage_error() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    copy_dir(&fixtures().join("missing-date"), &site);
+    common::copy_dir(&fixtures().join("missing-date"), &site);
     let notes = tmp.path().join("notes.txt");
     fs::write(&notes, "precious").unwrap();
     let run = |args: &[&std::ffi::OsStr]| Command::new(env!("CARGO_BIN_EXE_gen")).arg("build").arg("--root").arg(&site).args(args).output().unwrap();

@@ -110,25 +110,11 @@ fn output_on_another_file_system_than_the_site() {
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no temporary folder left");
 }
 
-/// Copy a folder (a fixture) to `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).min_depth(1) {
-        let e = e.unwrap();
-        let target = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-        } else {
-            fs::create_dir_all(target.parent().unwrap()).unwrap();
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn dotfiles_in_content_are_copied_and_editor_leftovers_are_not() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("site");
-    copy_dir(&site(), &root);
+    common::copy_dir(&site(), &root);
     let content = root.join("content");
     fs::create_dir_all(content.join(".well-known")).unwrap();
     fs::write(content.join(".well-known/security.txt"), "Contact: mailto:editors@example.org\n").unwrap();

@@ -3,6 +3,8 @@
 //! sitemap and robots.txt, the search index, the email edition, `gen check`'s
 //! link scan, `gen init` and `gen new`.
 
+mod common;
+
 use gen_site::build::{self, BuildOptions, Built};
 use gen_site::disk;
 use gen_site::render::html::{self, Token};
@@ -548,7 +550,7 @@ fn email_edition_of_every_post() {
 #[test]
 fn check_reports_broken_links_at_their_source_line() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), dir.path());
+    common::copy_dir(&fixture(), dir.path());
     let third = dir.path().join("content/posts/2024-03-01-third.md");
     let mut t = std::fs::read_to_string(&third).unwrap();
     t.push_str("\nSee [nowhere](/news/letter/posts/nope/) and [a bad anchor](/news/letter/posts/second/#nothere).\n");
@@ -568,18 +570,6 @@ fn check_reports_broken_links_at_their_source_line() {
         ],
         "{stderr}"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 // ---------------------------------------------------------------- gen init, gen new
@@ -613,7 +603,7 @@ fn init_writes_a_site_that_builds_and_never_overwrites() {
 fn new_writes_a_post_with_front_matter() {
     use gen_site::cmd::new::{Args, create};
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), dir.path());
+    common::copy_dir(&fixture(), dir.path());
     let root = dir.path().to_path_buf();
     // 03:30 UTC is the evening before in the site's -05:00.
     let now = chrono::DateTime::parse_from_rfc3339("2024-06-02T03:30:00Z").unwrap().to_utc();
@@ -654,7 +644,7 @@ fn new_writes_a_post_with_front_matter() {
 fn translations_are_scaffolded_go_stale_and_are_refreshed() {
     use gen_site::cmd::new::{Args, create};
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), dir.path());
+    common::copy_dir(&fixture(), dir.path());
     let root = dir.path().to_path_buf();
     let now = chrono::DateTime::parse_from_rfc3339("2024-06-02T03:30:00Z").unwrap().to_utc();
     let translate = |post: &str, lang: Option<&str>, refresh: bool| {
@@ -804,7 +794,7 @@ fn zero_paginate_archive_is_an_error() {
 #[test]
 fn the_translation_commands_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), dir.path());
+    common::copy_dir(&fixture(), dir.path());
     let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_gen")).args(args).arg("--root").arg(dir.path()).output().unwrap();
     let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
     // Usage errors: exit 2, nothing written.

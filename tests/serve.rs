@@ -24,21 +24,8 @@ fn fixture() -> PathBuf {
 fn copy_site() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    copy_dir(&fixture(), &site);
+    common::copy_dir(&fixture(), &site);
     (dir, site)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A running `gen serve`; killed when dropped.
@@ -786,7 +773,7 @@ fn keeps_serving_when_content_is_removed_and_restored() {
     std::fs::remove_dir_all(site.join("content")).unwrap();
     events.expect(&["reload", "errors"]);
     assert!(matches!(server.get("/letter/").status, 200 | 404), "still serving");
-    copy_dir(&fixture().join("content"), &site.join("content"));
+    common::copy_dir(&fixture().join("content"), &site.join("content"));
     events.reload_until(|| server.get("/letter/posts/hello/").text().contains("原始版本"));
     // The new content/ folder is watched too.
     std::fs::write(site.join(HELLO), hello_post("重新建立之后的修改。")).unwrap();

@@ -132,3 +132,19 @@ pub fn chromium_run(chrome: &Path, args: &[String]) -> String {
         .expect("run chromium");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Copy the folder `from` into `to` (made if missing), as a site fixture:
+/// `.gitkeep` files, which keep empty folders in git, are left out.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in walkdir::WalkDir::new(from).min_depth(1) {
+        let e = e.unwrap();
+        let target = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else if e.file_name() != ".gitkeep" {
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
