@@ -204,9 +204,28 @@ impl<'a, 'c> Renderer<'a, 'c> {
         let mut paragraph_text: Option<String> = None;
         let mut footnote: Option<(String, Vec<Event<'a>>, usize)> = None;
         let mut first_paragraph: Option<String> = None;
+        // The author's raw HTML blocks, gathered for their text.
+        let mut raw_html: Option<String> = None;
         while i < events.len() {
             let (event, offset) = events[i].clone();
             i += 1;
+            match &event {
+                Event::Start(Tag::HtmlBlock) => raw_html = Some(String::new()),
+                Event::Html(h) => {
+                    if let Some(b) = raw_html.as_mut() {
+                        b.push_str(h);
+                    }
+                }
+                Event::End(TagEnd::HtmlBlock) => {
+                    let text = crate::render::html::text(&raw_html.take().unwrap_or_default());
+                    let text = text.trim();
+                    if !text.is_empty() {
+                        self.out.text.push_str(text);
+                        self.out.text.push('\n');
+                    }
+                }
+                _ => {}
+            }
             let mapped: Vec<Event<'a>> = match event {
                 Event::Start(Tag::CodeBlock(kind)) => {
                     let lang = match &kind {

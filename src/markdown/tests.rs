@@ -210,3 +210,15 @@ fn heading_text_is_counted_once() {
 fn email_autolinks_are_addresses_not_files() {
     assert_eq!(html("联系：<editor@example.org>"), "<p>联系：<a href=\"mailto:editor@example.org\">editor@example.org</a></p>\n");
 }
+
+#[test]
+fn raw_html_text_is_plain_text() {
+    let r = render_with(
+        "前言。\n\n<table>\n<tr><th>模型</th><th>开源</th></tr>\n<tr><td>A&amp;B</td><td>是</td></tr>\n</table>\n\n<script>var hidden = 1;</script>\n\n结尾。\n",
+        None,
+    );
+    assert!(r.text.contains("模型 开源"), "{:?}", r.text);
+    assert!(r.text.contains("A&B 是"), "{:?}", r.text);
+    assert!(!r.text.contains("hidden"), "{:?}", r.text);
+    assert!(r.text.contains("前言。") && r.text.contains("结尾。"));
+}

@@ -105,6 +105,67 @@ pub fn tokenize(html: &str) -> Vec<Token<'_>> {
     tokens
 }
 
+/// The text a reader sees of `html`: entities decoded, the content of
+/// `script`, `style` and the like left out, a line end after each block
+/// element and a space between table cells.
+pub fn text(html: &str) -> String {
+    const HIDDEN: &[&str] = &["script", "style", "textarea", "title", "template", "noscript", "svg"];
+    const BLOCKS: &[&str] = &[
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+    ];
+    let mut out = String::new();
+    let mut hidden: Option<String> = None;
+    for token in tokenize(html) {
+        match token {
+            Token::Start { name, self_closing, .. } if hidden.is_none() => {
+                if HIDDEN.contains(&name.as_str()) && !self_closing {
+                    hidden = Some(name);
+                } else if BLOCKS.contains(&name.as_str()) {
+                    out.push('\n');
+                } else if name == "td" || name == "th" {
+                    out.push(' ');
+                }
+            }
+            Token::End { name, .. } => {
+                if hidden.as_deref() == Some(name.as_str()) {
+                    hidden = None;
+                } else if hidden.is_none() && BLOCKS.contains(&name.as_str()) {
+                    out.push('\n');
+                }
+            }
+            Token::Text(t) if hidden.is_none() => out.push_str(&decode(t)),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Parse a start tag at `pos` (which holds `<`); returns it and the offset after `>`.
 fn start_tag(html: &str, pos: usize) -> Option<(Token<'static>, usize)> {
     let bytes = html.as_bytes();
