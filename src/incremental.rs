@@ -94,7 +94,7 @@ struct Memo {
     post: Arc<Post>,
     rendered: Arc<Rendered>,
     fp: EntryFp,
-    card: Value,
+    card: Arc<Value>,
 }
 
 /// Fingerprints of one entry, each by the derived `Hash` of what it covers.
@@ -143,7 +143,9 @@ struct Model {
     theme: Theme,
     assets: BTreeSet<String>,
     jobs: Vec<Job>,
-    cards: Arc<Vec<Value>>,
+    cards: views::Cards,
+    /// What `get_posts` and `get_post` answer from, over `cards`.
+    query: Arc<SiteQuery>,
     fps: Vec<EntryFp>,
 }
 
@@ -175,6 +177,8 @@ struct Reads {
     list: Vec<Read>,
     ids: Map<Read, u32>,
     values: Vec<u64>,
+    /// The reads of one post (its card, in full, its links), by its path.
+    of_post: Map<String, Vec<u32>>,
 }
 
 impl Reads {
@@ -186,8 +190,26 @@ impl Reads {
         let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
         self.values.push(now.value(&read));
         self.ids.insert(read.clone(), id);
+        if let Read::Card(p) | Read::Full(p) | Read::Links(p) = &read {
+            self.of_post.entry(p.clone()).or_default().push(id);
+        }
         self.list.push(read);
         id
+    }
+
+    /// The value now of every read: all of them valued again, or with
+    /// `only`, just those (the others keep their values).
+    fn now(&self, now: &Now<'_>, only: Option<&[u32]>) -> Vec<u64> {
+        match only {
+            None => self.list.par_iter().map(|r| now.value(r)).collect(),
+            Some(ids) => {
+                let mut values = self.values.clone();
+                for &id in ids {
+                    values[id as usize] = now.value(&self.list[id as usize]);
+                }
+                values
+            }
+        }
     }
 }
 
@@ -223,16 +245,13 @@ struct Now<'a> {
     fps: &'a [EntryFp],
     entry: Map<&'a str, usize>,
     tag: Map<(&'a str, &'a str), usize>,
-    shape: u64,
 }
 
 impl<'a> Now<'a> {
     fn new(site: &'a Site, views: &'a Views<'a>, query: &'a SiteQuery, fps: &'a [EntryFp]) -> Now<'a> {
         let entry = site.entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
         let tag = site.tags.iter().flat_map(|(lang, ts)| ts.iter().enumerate().map(move |(k, t)| ((lang.as_str(), t.slug.as_str()), k))).collect();
-        // Which posts exist and their front matter decide every page, list and alternate.
-        let shape = hash_of(&fps.iter().map(|f| f.meta).collect::<Vec<_>>());
-        Now { site, views, query, fps, entry, tag, shape }
+        Now { site, views, query, fps, entry, tag }
     }
 
     fn value(&self, read: &Read) -> u64 {
@@ -283,7 +302,8 @@ impl<'a> Now<'a> {
                 h.finish()
             }
             Read::Resolve { path, lang } => self.query.post(path, lang.as_deref()).map_or(GONE, |i| self.fps[i].path),
-            Read::Shape => self.shape,
+            Read::Feed(lang) => hash_of(&feeds::listed(site, lang).iter().map(|&i| self.fps[i].path).collect::<Vec<_>>()),
+            Read::Sitemap => hash_of(&sitemap::pages(site)),
         }
     }
 }
@@ -565,21 +585,29 @@ impl Incremental {
         self.failed = true;
         let site = &*model.site;
         let e = &site.entries[i];
-        let card = views::card(site, i);
+        let card = Arc::new(views::card(site, i));
         let old = model.fps[i];
         let fp = EntryFp { path: old.path, post: hash_of(&*e.post), meta: old.meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
         self.memo.insert(path, Memo { post: Arc::clone(&e.post), rendered: Arc::clone(&e.rendered), fp, card: card.clone() });
         model.fps[i] = fp;
         Arc::make_mut(&mut model.cards)[i] = card;
 
-        let query = SiteQuery::new(site, Arc::clone(&model.cards));
+        let query = model.query.with_cards(Arc::clone(&model.cards));
+        model.query = Arc::clone(&query);
         engine.add_site_functions(Arc::clone(&query));
         let engine: &Engine = engine;
         let views = Views::with_cards(site, &model.theme, Arc::clone(&model.cards));
         let now = Now::new(site, &views, &query, &model.fps);
         let cx = Cx::new(model, &views, engine, sources);
+        // Only this post's reads and its translations' (whose pages tell whether they are behind) can have changed.
+        let only: Vec<u32> = std::iter::once(i)
+            .chain(site.entries[i].translations.iter().copied())
+            .filter_map(|j| reads.of_post.get(&site.entries[j].post.content_path))
+            .flatten()
+            .copied()
+            .collect();
         let prev = Prev { units, reads, search_built: *search_built };
-        let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false) {
+        let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false, Some(&only)) {
             Ok(p) => p,
             Err(errors) => return Some(Err(errors)),
         };
@@ -606,6 +634,7 @@ impl Incremental {
     fn assemble_and_render(&mut self, search: bool) -> Result<Changes, Vec<Error>> {
         let Some(sources) = self.sources.as_ref() else { return Ok(Changes::default()) };
         let Assembled { site, theme, assets } = build::assemble(sources, &self.options, &mut self.cache)?;
+
         if self.engine.is_none() {
             self.engine = Some(Engine::new(&theme, &site.config)?);
         }
@@ -613,7 +642,7 @@ impl Incremental {
         let everything = self.everything || self.state.is_none() || self.state.as_ref().is_some_and(|s| s.units.is_empty());
 
         // Fingerprints and cards of every entry, made again only for what changed.
-        let made: Vec<Option<(EntryFp, Value)>> = site
+        let made: Vec<Option<(EntryFp, Arc<Value>)>> = site
             .entries
             .par_iter()
             .enumerate()
@@ -622,7 +651,7 @@ impl Incremental {
                 if m.is_some_and(|m| Arc::ptr_eq(&m.post, &e.post) && Arc::ptr_eq(&m.rendered, &e.rendered)) {
                     return None;
                 }
-                let card = views::card(&site, i);
+                let card = Arc::new(views::card(&site, i));
                 let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| hash_of(&*e.post), |m| m.fp.post);
                 let meta = hash_of(&(&e.post.content_path, &e.post.front_matter, e.post.body_line));
                 let fp = EntryFp { path: hash_of(&e.post.content_path), post, meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
@@ -646,7 +675,7 @@ impl Incremental {
                 && m.site.entries.len() == site.entries.len()
                 && m.site.entries.iter().zip(&site.entries).all(|(a, b)| a.post.content_path == b.post.content_path)
         });
-        let cards = match kept {
+        let cards: views::Cards = match kept {
             Some(model) => {
                 let mut cards = std::mem::take(&mut model.cards);
                 let list = Arc::make_mut(&mut cards);
@@ -658,17 +687,22 @@ impl Incremental {
             None => Arc::new(site.entries.iter().map(|e| self.memo[&e.post.content_path].card.clone()).collect()),
         };
         let query = SiteQuery::new(&site, Arc::clone(&cards));
+
         engine.add_site_functions(Arc::clone(&query));
         let engine: &Engine = engine;
         let jobs = render::jobs(&site, &theme, engine)?;
-        let model = Model { site: Arc::new(site), theme, assets, jobs, cards, fps };
+
+        let model = Model { site: Arc::new(site), theme, assets, jobs, cards, query: Arc::clone(&query), fps };
 
         let views = Views::with_cards(&model.site, &model.theme, Arc::clone(&model.cards));
         let now = Now::new(&model.site, &views, &query, &model.fps);
         let cx = Cx::new(&model, &views, engine, sources);
+
         let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev { units: &s.units, reads: &s.reads, search_built: s.search_built });
         let defs = definitions(&model);
-        let plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search)?;
+
+        let plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search, None)?;
+
         let prev_units = prev.as_ref().map(|p| p.units);
         let clash = reshaped(&plan, prev_units) && claims_twice(&plan, prev_units);
         if clash {
@@ -752,9 +786,11 @@ fn plan(
     cx: &Cx<'_>,
     touched: &BTreeSet<String>,
     search: bool,
+    only: Option<&[u32]>,
 ) -> Result<Plan, Vec<Error>> {
     let site = cx.site;
-    let values: Vec<u64> = prev.map_or(Vec::new(), |p| p.reads.list.par_iter().map(|r| now.value(r)).collect());
+    let values: Vec<u64> = prev.map_or(Vec::new(), |p| p.reads.now(now, only));
+
     let changed: Vec<bool> = prev.map_or(Vec::new(), |p| values.iter().zip(&p.reads.values).map(|(a, b)| a != b).collect());
     let stale = |kept: &Kept| kept.reads.iter().any(|&r| changed.get(r as usize).copied().unwrap_or(true));
     let mut dirty: Vec<Unit> = match (&defs, prev) {
