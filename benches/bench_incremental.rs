@@ -74,7 +74,13 @@ fn main() {
     }
     let posts = inc.site().map_or(0, |s| s.posts_by_lang.values().map(Vec::len).sum::<usize>());
     let files = inc.output().files.len();
-    eprintln!("first build: {:.2} s, {posts} posts, {files} files, RSS {} MB", t.elapsed().as_secs_f64(), status_kb("VmRSS:") / 1024);
+    let bytes: usize = inc.output().files.values().map(|b| b.len()).sum();
+    eprintln!(
+        "first build: {:.2} s, {posts} posts, {files} files ({} MB), RSS {} MB",
+        t.elapsed().as_secs_f64(),
+        bytes >> 20,
+        status_kb("VmRSS:") / 1024
+    );
 
     // A post in the middle of the site, in the default language.
     let mut names: Vec<String> = std::fs::read_dir(root.join("content/posts"))

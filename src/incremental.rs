@@ -25,7 +25,7 @@
 //! while it serves the changed pages).
 
 use crate::build::{self, Assembled, BuildOptions, Cache};
-use crate::disk::{self, Sources};
+use crate::disk::{self, Delta, SourcePath, Sources};
 use crate::error::Error;
 use crate::markdown::Rendered;
 use crate::output::{Bytes, Output};
@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What a build changed in the output.
@@ -389,6 +389,11 @@ impl Incremental {
     /// Read every file of the site and build it whole (search index included).
     pub fn build(&mut self) -> Result<Changes, Vec<Error>> {
         let sources = disk::load(&self.root)?;
+        self.build_from(sources)
+    }
+
+    /// Build the site whole from `sources` as read (search index included).
+    pub fn build_from(&mut self, sources: Sources) -> Result<Changes, Vec<Error>> {
         self.reset();
         self.sources = Some(sources);
         self.run(true)
@@ -399,10 +404,19 @@ impl Incremental {
     /// files are read again. The search index is left for [`Incremental::finish`].
     /// On error the last good output stays as it was.
     pub fn update(&mut self, changed: &[PathBuf]) -> Result<Changes, Vec<Error>> {
+        let Some(sources) = self.sources.as_ref() else { return self.build() };
+        let changed: Vec<SourcePath> = changed.iter().filter_map(|p| disk::source_path(&self.root, p)).collect();
+        let delta = disk::read_delta(&self.root, &changed, sources)?;
+        self.update_with(delta)
+    }
+
+    /// Build again with the sources of `delta` changed (read by
+    /// [`disk::read_delta`]): [`Incremental::update`] without reading.
+    pub fn update_with(&mut self, delta: Delta) -> Result<Changes, Vec<Error>> {
         if self.sources.is_none() {
             return self.build();
         }
-        self.reread(changed)?;
+        self.take(delta);
         if let Some(done) = self.body_only() {
             return done;
         }
@@ -454,92 +468,51 @@ impl Incremental {
         self.everything = true;
     }
 
-    /// Read the changed files again into the sources.
-    fn reread(&mut self, changed: &[PathBuf]) -> Result<(), Vec<Error>> {
-        let mut whole = false;
+    /// Take the changed sources in.
+    fn take(&mut self, delta: Delta) {
+        if let Some(new) = delta.whole {
+            self.take_whole(new);
+            return;
+        }
         let mut reset = false;
-        let mut files: Vec<(String, Option<Vec<u8>>)> = Vec::new();
-        for path in changed {
-            let rel = path.strip_prefix(&self.root).unwrap_or(path);
-            let Some(rel) = relative(rel) else {
-                whole = true;
-                continue;
-            };
-            if rel.is_empty() || rel == "content" || rel == "themes" {
-                whole = true;
-                continue;
-            }
-            let (top, rest) = rel.split_once('/').unwrap_or((&rel, ""));
-            if !(rel == "config.yaml" || (top == "content" || top == "themes") && !rest.is_empty()) {
-                continue;
-            }
-            if rel.split('/').any(disk::is_ignored_name) {
-                continue;
-            }
-            let full = self.root.join(&rel);
-            if full.is_dir() {
-                whole = true;
-                continue;
-            }
-            match std::fs::read(&full) {
-                Ok(bytes) => files.push((rel, Some(bytes))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    // A removed folder takes everything below it: read the site again.
-                    let prefix = format!("{rest}/");
-                    let folder = self.sources.as_ref().is_some_and(|s| {
-                        let tree = if top == "content" { &s.content } else { &s.themes };
-                        !rest.is_empty() && tree.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
-                    });
-                    whole |= folder;
-                    files.push((rel, None));
+        let Some(sources) = self.sources.as_mut() else { return };
+        for (source, bytes) in delta.files {
+            match source {
+                SourcePath::Config => {
+                    let text = bytes.and_then(|b| String::from_utf8(b).ok());
+                    if sources.config != text {
+                        sources.config = text;
+                        reset = true;
+                    }
                 }
-                Err(_) => whole = true,
-            }
-        }
-        if whole {
-            return self.reload_all();
-        }
-        let Some(sources) = self.sources.as_mut() else { return Ok(()) };
-        for (rel, bytes) in files {
-            if rel == "config.yaml" {
-                let text = match bytes.map(String::from_utf8) {
-                    Some(Ok(t)) => Some(t),
-                    // Let a full read report the file the way `gen build` does.
-                    Some(Err(_)) => return self.reload_all(),
-                    None => None,
-                };
-                if sources.config != text {
-                    sources.config = text;
-                    reset = true;
+                SourcePath::Theme(p) => {
+                    if sources.themes.get(&p) != bytes.as_ref() {
+                        match bytes {
+                            Some(b) => sources.themes.insert(p, b),
+                            None => sources.themes.remove(&p),
+                        };
+                        reset = true;
+                    }
                 }
-            } else if let Some(p) = rel.strip_prefix("themes/") {
-                if sources.themes.get(p) != bytes.as_ref() {
-                    match bytes {
-                        Some(b) => sources.themes.insert(p.to_string(), b),
-                        None => sources.themes.remove(p),
-                    };
-                    reset = true;
-                }
-            } else if let Some(p) = rel.strip_prefix("content/") {
-                if sources.content.get(p) != bytes.as_ref() {
-                    match bytes {
-                        Some(b) => sources.content.insert(p.to_string(), b),
-                        None => sources.content.remove(p),
-                    };
-                    self.cache.forget(p);
-                    self.touched.insert(p.to_string());
+                SourcePath::Content(p) => {
+                    if sources.content.get(&p) != bytes.as_ref() {
+                        self.cache.forget(&p);
+                        self.touched.insert(p.clone());
+                        match bytes {
+                            Some(b) => sources.content.insert(p, b),
+                            None => sources.content.remove(&p),
+                        };
+                    }
                 }
             }
         }
         if reset {
             self.reset();
         }
-        Ok(())
     }
 
-    /// Read the whole site again; forget what changed.
-    fn reload_all(&mut self) -> Result<(), Vec<Error>> {
-        let new = disk::load(&self.root)?;
+    /// Take the whole site read again; forget what changed.
+    fn take_whole(&mut self, new: Sources) {
         match self.sources.take() {
             Some(old) if old.config == new.config && old.themes == new.themes => {
                 for (path, bytes) in &new.content {
@@ -556,7 +529,6 @@ impl Incremental {
             _ => self.reset(),
         }
         self.sources = Some(new);
-        Ok(())
     }
 
     /// The way for the common edit: one post whose front matter did not
@@ -1018,19 +990,6 @@ fn apply(
     changes.removed.sort();
     changes.removed.dedup();
     changes
-}
-
-/// A path relative to the site's root, with `/` separators, if it stays inside it.
-fn relative(path: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(s) => parts.push(s.to_str()?),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn hasher(seed: u64) -> DefaultHasher {
