@@ -5,11 +5,11 @@
 //! [`Shared`] holds what is served and tells browsers ([`reload`]), and
 //! [`server`] answers requests ([`http`]). `crate::cmd::serve` runs the loop.
 
-pub mod http;
-pub mod preview;
-pub mod reload;
-pub mod server;
-pub mod watch;
+pub(crate) mod http;
+pub(crate) mod preview;
+pub(crate) mod reload;
+pub(crate) mod server;
+pub(crate) mod watch;
 
 use crate::error::Error;
 use crate::incremental::Changes;

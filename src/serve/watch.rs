@@ -26,15 +26,9 @@ pub enum ChangeKind {
     Config,
 }
 
-/// Classify a changed path (absolute, or relative to `root`) by
-/// [`crate::disk::source_path`]. `None` for files gen does not read: hidden
-/// files, editor leftovers (`.#x`, `x~`, `.x.swp`, Vim's `4913`), and
-/// anything outside the watched sources.
-pub fn detect_change_kind(root: &Path, path: &Path) -> Option<ChangeKind> {
-    crate::disk::source_path(root, path).map(|s| kind_of(&s))
-}
-
-/// What kind of source `source` is.
+/// What kind of source `source` is ([`crate::disk::source_path`] tells
+/// which files are sources: not hidden editor leftovers such as `.#x`, `x~`,
+/// `.x.swp` or Vim's `4913`, nor anything outside the watched sources).
 pub fn kind_of(source: &SourcePath) -> ChangeKind {
     match source {
         SourcePath::Config => ChangeKind::Config,
@@ -161,7 +155,7 @@ mod tests {
     }
 
     fn kind(p: &str) -> Option<ChangeKind> {
-        detect_change_kind(Path::new("/site"), Path::new(p))
+        crate::disk::source_path(Path::new("/site"), Path::new(p)).map(|s| kind_of(&s))
     }
 
     #[test]
