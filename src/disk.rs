@@ -83,6 +83,115 @@ fn read_tree(root: &Path, dir: &str, errors: &mut Vec<Error>) -> BTreeMap<String
     files
 }
 
+/// `path` made absolute, with links resolved.
+pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
+    fs::canonicalize(path)
+}
+
+/// Whether something other than a folder is at `path` (a link is not followed).
+pub fn is_non_folder(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
+}
+
+/// A source of the site, named as the build reads it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourcePath {
+    /// `config.yaml`.
+    Config,
+    /// A file under `content/`, by path inside it; empty for the folder itself.
+    Content(String),
+    /// A file under `themes/`, by path inside it; empty for the folder itself.
+    Theme(String),
+}
+
+impl SourcePath {
+    /// Its path relative to the site's root.
+    pub fn path(&self) -> String {
+        match self {
+            SourcePath::Config => "config.yaml".into(),
+            SourcePath::Content(p) if p.is_empty() => "content".into(),
+            SourcePath::Theme(p) if p.is_empty() => "themes".into(),
+            SourcePath::Content(p) => format!("content/{p}"),
+            SourcePath::Theme(p) => format!("themes/{p}"),
+        }
+    }
+}
+
+/// Which source `path` (absolute inside `root`, or relative to it) is:
+/// `None` for what a build does not read (anything outside config.yaml,
+/// content/ and themes/, and the names of [`is_ignored_name`]). The site's
+/// folder itself counts as `content/` (everything may have changed).
+pub fn source_path(root: &Path, path: &Path) -> Option<SourcePath> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        match c {
+            std::path::Component::Normal(s) => parts.push(s.to_str()?),
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if parts.iter().any(|p| is_ignored_name(p)) {
+        return None;
+    }
+    match parts.as_slice() {
+        [] => Some(SourcePath::Content(String::new())),
+        ["config.yaml"] => Some(SourcePath::Config),
+        ["content", rest @ ..] => Some(SourcePath::Content(rest.join("/"))),
+        ["themes", rest @ ..] => Some(SourcePath::Theme(rest.join("/"))),
+        _ => None,
+    }
+}
+
+/// What changed among a site's sources, read from the disk.
+#[derive(Debug, Default)]
+pub struct Delta {
+    /// Each changed source file with its bytes now (`None`: it is gone);
+    /// config.yaml's bytes are valid UTF-8.
+    pub files: Vec<(SourcePath, Option<Vec<u8>>)>,
+    /// The whole site read again, when a folder came or went or a file
+    /// could not be read on its own (then `files` is empty).
+    pub whole: Option<Sources>,
+}
+
+/// Read what changed after the sources `changed` (see [`source_path`]) were
+/// written, created or deleted; `sources` is the site as last read.
+pub fn read_delta(root: &Path, changed: &[SourcePath], sources: &Sources) -> Result<Delta, Vec<Error>> {
+    let mut sorted = changed.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut files = Vec::new();
+    let mut whole = false;
+    for source in sorted {
+        let (tree, inner) = match &source {
+            SourcePath::Config => (None, ""),
+            SourcePath::Content(p) => (Some(&sources.content), p.as_str()),
+            SourcePath::Theme(p) => (Some(&sources.themes), p.as_str()),
+        };
+        let full = root.join(source.path());
+        if (tree.is_some() && inner.is_empty()) || full.is_dir() {
+            whole = true;
+            continue;
+        }
+        match fs::read(&full) {
+            // Let a full read report config.yaml the way `gen build` does.
+            Ok(bytes) if source == SourcePath::Config && std::str::from_utf8(&bytes).is_err() => whole = true,
+            Ok(bytes) => files.push((source, Some(bytes))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // A removed folder takes everything below it: read the site again.
+                let prefix = format!("{inner}/");
+                whole |= tree.is_some_and(|t| t.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix)));
+                files.push((source, None));
+            }
+            Err(_) => whole = true,
+        }
+    }
+    if whole {
+        return Ok(Delta { files: Vec::new(), whole: Some(load(root)?) });
+    }
+    Ok(Delta { files, whole: None })
+}
+
 fn is_ignored(name: &std::ffi::OsStr) -> bool {
     is_ignored_name(&name.to_string_lossy())
 }
@@ -625,13 +734,8 @@ fn swap_in(tmp: &Path, out_dir: &Path, parent: &Path, name: &str) -> io::Result<
 /// Swap two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`).
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let ca = CString::new(a.as_os_str().as_bytes())?;
-    let cb = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them relative to the cwd.
-    let rc = unsafe { libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -658,12 +762,15 @@ fn remove_leftovers(parent: &Path, name: &str) {
 /// Whether a process with this id exists (other than this one).
 #[cfg(unix)]
 fn is_running(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
-    if pid == 0 || pid == std::process::id() as libc::pid_t {
+    if pid == std::process::id() {
         return false;
     }
-    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-    unsafe { libc::kill(pid, 0) == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM) }
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
+    // Signal 0 only checks that the process exists; nothing is sent.
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e == rustix::io::Errno::PERM,
+    }
 }
 
 #[cfg(not(unix))]

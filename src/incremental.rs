@@ -25,7 +25,7 @@
 //! while it serves the changed pages).
 
 use crate::build::{self, Assembled, BuildOptions, Cache};
-use crate::disk::{self, Sources};
+use crate::disk::{self, Delta, SourcePath, Sources};
 use crate::error::Error;
 use crate::markdown::Rendered;
 use crate::output::{Bytes, Output};
@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What a build changed in the output.
@@ -94,7 +94,7 @@ struct Memo {
     post: Arc<Post>,
     rendered: Arc<Rendered>,
     fp: EntryFp,
-    card: Value,
+    card: Arc<Value>,
 }
 
 /// Fingerprints of one entry, each by the derived `Hash` of what it covers.
@@ -143,7 +143,9 @@ struct Model {
     theme: Theme,
     assets: BTreeSet<String>,
     jobs: Vec<Job>,
-    cards: Arc<Vec<Value>>,
+    cards: views::Cards,
+    /// What `get_posts` and `get_post` answer from, over `cards`.
+    query: Arc<SiteQuery>,
     fps: Vec<EntryFp>,
 }
 
@@ -175,6 +177,8 @@ struct Reads {
     list: Vec<Read>,
     ids: Map<Read, u32>,
     values: Vec<u64>,
+    /// The reads of one post (its card, in full, its links), by its path.
+    of_post: Map<String, Vec<u32>>,
 }
 
 impl Reads {
@@ -186,8 +190,26 @@ impl Reads {
         let id = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
         self.values.push(now.value(&read));
         self.ids.insert(read.clone(), id);
+        if let Read::Card(p) | Read::Full(p) | Read::Links(p) = &read {
+            self.of_post.entry(p.clone()).or_default().push(id);
+        }
         self.list.push(read);
         id
+    }
+
+    /// The value now of every read: all of them valued again, or with
+    /// `only`, just those (the others keep their values).
+    fn now(&self, now: &Now<'_>, only: Option<&[u32]>) -> Vec<u64> {
+        match only {
+            None => self.list.par_iter().map(|r| now.value(r)).collect(),
+            Some(ids) => {
+                let mut values = self.values.clone();
+                for &id in ids {
+                    values[id as usize] = now.value(&self.list[id as usize]);
+                }
+                values
+            }
+        }
     }
 }
 
@@ -223,16 +245,13 @@ struct Now<'a> {
     fps: &'a [EntryFp],
     entry: Map<&'a str, usize>,
     tag: Map<(&'a str, &'a str), usize>,
-    shape: u64,
 }
 
 impl<'a> Now<'a> {
     fn new(site: &'a Site, views: &'a Views<'a>, query: &'a SiteQuery, fps: &'a [EntryFp]) -> Now<'a> {
         let entry = site.entries.iter().enumerate().map(|(i, e)| (e.post.content_path.as_str(), i)).collect();
         let tag = site.tags.iter().flat_map(|(lang, ts)| ts.iter().enumerate().map(move |(k, t)| ((lang.as_str(), t.slug.as_str()), k))).collect();
-        // Which posts exist and their front matter decide every page, list and alternate.
-        let shape = hash_of(&fps.iter().map(|f| f.meta).collect::<Vec<_>>());
-        Now { site, views, query, fps, entry, tag, shape }
+        Now { site, views, query, fps, entry, tag }
     }
 
     fn value(&self, read: &Read) -> u64 {
@@ -283,7 +302,8 @@ impl<'a> Now<'a> {
                 h.finish()
             }
             Read::Resolve { path, lang } => self.query.post(path, lang.as_deref()).map_or(GONE, |i| self.fps[i].path),
-            Read::Shape => self.shape,
+            Read::Feed(lang) => hash_of(&feeds::listed(site, lang).iter().map(|&i| self.fps[i].path).collect::<Vec<_>>()),
+            Read::Sitemap => hash_of(&sitemap::pages(site)),
         }
     }
 }
@@ -369,6 +389,11 @@ impl Incremental {
     /// Read every file of the site and build it whole (search index included).
     pub fn build(&mut self) -> Result<Changes, Vec<Error>> {
         let sources = disk::load(&self.root)?;
+        self.build_from(sources)
+    }
+
+    /// Build the site whole from `sources` as read (search index included).
+    pub fn build_from(&mut self, sources: Sources) -> Result<Changes, Vec<Error>> {
         self.reset();
         self.sources = Some(sources);
         self.run(true)
@@ -379,10 +404,19 @@ impl Incremental {
     /// files are read again. The search index is left for [`Incremental::finish`].
     /// On error the last good output stays as it was.
     pub fn update(&mut self, changed: &[PathBuf]) -> Result<Changes, Vec<Error>> {
+        let Some(sources) = self.sources.as_ref() else { return self.build() };
+        let changed: Vec<SourcePath> = changed.iter().filter_map(|p| disk::source_path(&self.root, p)).collect();
+        let delta = disk::read_delta(&self.root, &changed, sources)?;
+        self.update_with(delta)
+    }
+
+    /// Build again with the sources of `delta` changed (read by
+    /// [`disk::read_delta`]): [`Incremental::update`] without reading.
+    pub fn update_with(&mut self, delta: Delta) -> Result<Changes, Vec<Error>> {
         if self.sources.is_none() {
             return self.build();
         }
-        self.reread(changed)?;
+        self.take(delta);
         if let Some(done) = self.body_only() {
             return done;
         }
@@ -434,92 +468,51 @@ impl Incremental {
         self.everything = true;
     }
 
-    /// Read the changed files again into the sources.
-    fn reread(&mut self, changed: &[PathBuf]) -> Result<(), Vec<Error>> {
-        let mut whole = false;
+    /// Take the changed sources in.
+    fn take(&mut self, delta: Delta) {
+        if let Some(new) = delta.whole {
+            self.take_whole(new);
+            return;
+        }
         let mut reset = false;
-        let mut files: Vec<(String, Option<Vec<u8>>)> = Vec::new();
-        for path in changed {
-            let rel = path.strip_prefix(&self.root).unwrap_or(path);
-            let Some(rel) = relative(rel) else {
-                whole = true;
-                continue;
-            };
-            if rel.is_empty() || rel == "content" || rel == "themes" {
-                whole = true;
-                continue;
-            }
-            let (top, rest) = rel.split_once('/').unwrap_or((&rel, ""));
-            if !(rel == "config.yaml" || (top == "content" || top == "themes") && !rest.is_empty()) {
-                continue;
-            }
-            if rel.split('/').any(disk::is_ignored_name) {
-                continue;
-            }
-            let full = self.root.join(&rel);
-            if full.is_dir() {
-                whole = true;
-                continue;
-            }
-            match std::fs::read(&full) {
-                Ok(bytes) => files.push((rel, Some(bytes))),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    // A removed folder takes everything below it: read the site again.
-                    let prefix = format!("{rest}/");
-                    let folder = self.sources.as_ref().is_some_and(|s| {
-                        let tree = if top == "content" { &s.content } else { &s.themes };
-                        !rest.is_empty() && tree.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
-                    });
-                    whole |= folder;
-                    files.push((rel, None));
+        let Some(sources) = self.sources.as_mut() else { return };
+        for (source, bytes) in delta.files {
+            match source {
+                SourcePath::Config => {
+                    let text = bytes.and_then(|b| String::from_utf8(b).ok());
+                    if sources.config != text {
+                        sources.config = text;
+                        reset = true;
+                    }
                 }
-                Err(_) => whole = true,
-            }
-        }
-        if whole {
-            return self.reload_all();
-        }
-        let Some(sources) = self.sources.as_mut() else { return Ok(()) };
-        for (rel, bytes) in files {
-            if rel == "config.yaml" {
-                let text = match bytes.map(String::from_utf8) {
-                    Some(Ok(t)) => Some(t),
-                    // Let a full read report the file the way `gen build` does.
-                    Some(Err(_)) => return self.reload_all(),
-                    None => None,
-                };
-                if sources.config != text {
-                    sources.config = text;
-                    reset = true;
+                SourcePath::Theme(p) => {
+                    if sources.themes.get(&p) != bytes.as_ref() {
+                        match bytes {
+                            Some(b) => sources.themes.insert(p, b),
+                            None => sources.themes.remove(&p),
+                        };
+                        reset = true;
+                    }
                 }
-            } else if let Some(p) = rel.strip_prefix("themes/") {
-                if sources.themes.get(p) != bytes.as_ref() {
-                    match bytes {
-                        Some(b) => sources.themes.insert(p.to_string(), b),
-                        None => sources.themes.remove(p),
-                    };
-                    reset = true;
-                }
-            } else if let Some(p) = rel.strip_prefix("content/") {
-                if sources.content.get(p) != bytes.as_ref() {
-                    match bytes {
-                        Some(b) => sources.content.insert(p.to_string(), b),
-                        None => sources.content.remove(p),
-                    };
-                    self.cache.forget(p);
-                    self.touched.insert(p.to_string());
+                SourcePath::Content(p) => {
+                    if sources.content.get(&p) != bytes.as_ref() {
+                        self.cache.forget(&p);
+                        self.touched.insert(p.clone());
+                        match bytes {
+                            Some(b) => sources.content.insert(p, b),
+                            None => sources.content.remove(&p),
+                        };
+                    }
                 }
             }
         }
         if reset {
             self.reset();
         }
-        Ok(())
     }
 
-    /// Read the whole site again; forget what changed.
-    fn reload_all(&mut self) -> Result<(), Vec<Error>> {
-        let new = disk::load(&self.root)?;
+    /// Take the whole site read again; forget what changed.
+    fn take_whole(&mut self, new: Sources) {
         match self.sources.take() {
             Some(old) if old.config == new.config && old.themes == new.themes => {
                 for (path, bytes) in &new.content {
@@ -536,7 +529,6 @@ impl Incremental {
             _ => self.reset(),
         }
         self.sources = Some(new);
-        Ok(())
     }
 
     /// The way for the common edit: one post whose front matter did not
@@ -565,21 +557,29 @@ impl Incremental {
         self.failed = true;
         let site = &*model.site;
         let e = &site.entries[i];
-        let card = views::card(site, i);
+        let card = Arc::new(views::card(site, i));
         let old = model.fps[i];
         let fp = EntryFp { path: old.path, post: hash_of(&*e.post), meta: old.meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
         self.memo.insert(path, Memo { post: Arc::clone(&e.post), rendered: Arc::clone(&e.rendered), fp, card: card.clone() });
         model.fps[i] = fp;
         Arc::make_mut(&mut model.cards)[i] = card;
 
-        let query = SiteQuery::new(site, Arc::clone(&model.cards));
+        let query = model.query.with_cards(Arc::clone(&model.cards));
+        model.query = Arc::clone(&query);
         engine.add_site_functions(Arc::clone(&query));
         let engine: &Engine = engine;
         let views = Views::with_cards(site, &model.theme, Arc::clone(&model.cards));
         let now = Now::new(site, &views, &query, &model.fps);
         let cx = Cx::new(model, &views, engine, sources);
+        // Only this post's reads and its translations' (whose pages tell whether they are behind) can have changed.
+        let only: Vec<u32> = std::iter::once(i)
+            .chain(site.entries[i].translations.iter().copied())
+            .filter_map(|j| reads.of_post.get(&site.entries[j].post.content_path))
+            .flatten()
+            .copied()
+            .collect();
         let prev = Prev { units, reads, search_built: *search_built };
-        let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false) {
+        let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false, Some(&only)) {
             Ok(p) => p,
             Err(errors) => return Some(Err(errors)),
         };
@@ -606,6 +606,7 @@ impl Incremental {
     fn assemble_and_render(&mut self, search: bool) -> Result<Changes, Vec<Error>> {
         let Some(sources) = self.sources.as_ref() else { return Ok(Changes::default()) };
         let Assembled { site, theme, assets } = build::assemble(sources, &self.options, &mut self.cache)?;
+
         if self.engine.is_none() {
             self.engine = Some(Engine::new(&theme, &site.config)?);
         }
@@ -613,7 +614,7 @@ impl Incremental {
         let everything = self.everything || self.state.is_none() || self.state.as_ref().is_some_and(|s| s.units.is_empty());
 
         // Fingerprints and cards of every entry, made again only for what changed.
-        let made: Vec<Option<(EntryFp, Value)>> = site
+        let made: Vec<Option<(EntryFp, Arc<Value>)>> = site
             .entries
             .par_iter()
             .enumerate()
@@ -622,7 +623,7 @@ impl Incremental {
                 if m.is_some_and(|m| Arc::ptr_eq(&m.post, &e.post) && Arc::ptr_eq(&m.rendered, &e.rendered)) {
                     return None;
                 }
-                let card = views::card(&site, i);
+                let card = Arc::new(views::card(&site, i));
                 let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| hash_of(&*e.post), |m| m.fp.post);
                 let meta = hash_of(&(&e.post.content_path, &e.post.front_matter, e.post.body_line));
                 let fp = EntryFp { path: hash_of(&e.post.content_path), post, meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
@@ -646,7 +647,7 @@ impl Incremental {
                 && m.site.entries.len() == site.entries.len()
                 && m.site.entries.iter().zip(&site.entries).all(|(a, b)| a.post.content_path == b.post.content_path)
         });
-        let cards = match kept {
+        let cards: views::Cards = match kept {
             Some(model) => {
                 let mut cards = std::mem::take(&mut model.cards);
                 let list = Arc::make_mut(&mut cards);
@@ -658,17 +659,22 @@ impl Incremental {
             None => Arc::new(site.entries.iter().map(|e| self.memo[&e.post.content_path].card.clone()).collect()),
         };
         let query = SiteQuery::new(&site, Arc::clone(&cards));
+
         engine.add_site_functions(Arc::clone(&query));
         let engine: &Engine = engine;
         let jobs = render::jobs(&site, &theme, engine)?;
-        let model = Model { site: Arc::new(site), theme, assets, jobs, cards, fps };
+
+        let model = Model { site: Arc::new(site), theme, assets, jobs, cards, query: Arc::clone(&query), fps };
 
         let views = Views::with_cards(&model.site, &model.theme, Arc::clone(&model.cards));
         let now = Now::new(&model.site, &views, &query, &model.fps);
         let cx = Cx::new(&model, &views, engine, sources);
+
         let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev { units: &s.units, reads: &s.reads, search_built: s.search_built });
         let defs = definitions(&model);
-        let plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search)?;
+
+        let plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search, None)?;
+
         let prev_units = prev.as_ref().map(|p| p.units);
         let clash = reshaped(&plan, prev_units) && claims_twice(&plan, prev_units);
         if clash {
@@ -752,9 +758,11 @@ fn plan(
     cx: &Cx<'_>,
     touched: &BTreeSet<String>,
     search: bool,
+    only: Option<&[u32]>,
 ) -> Result<Plan, Vec<Error>> {
     let site = cx.site;
-    let values: Vec<u64> = prev.map_or(Vec::new(), |p| p.reads.list.par_iter().map(|r| now.value(r)).collect());
+    let values: Vec<u64> = prev.map_or(Vec::new(), |p| p.reads.now(now, only));
+
     let changed: Vec<bool> = prev.map_or(Vec::new(), |p| values.iter().zip(&p.reads.values).map(|(a, b)| a != b).collect());
     let stale = |kept: &Kept| kept.reads.iter().any(|&r| changed.get(r as usize).copied().unwrap_or(true));
     let mut dirty: Vec<Unit> = match (&defs, prev) {
@@ -982,19 +990,6 @@ fn apply(
     changes.removed.sort();
     changes.removed.dedup();
     changes
-}
-
-/// A path relative to the site's root, with `/` separators, if it stays inside it.
-fn relative(path: &Path) -> Option<String> {
-    let mut parts = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::Normal(s) => parts.push(s.to_str()?),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn hasher(seed: u64) -> DefaultHasher {

@@ -23,7 +23,7 @@ pub(crate) mod reads;
 pub mod reference;
 pub mod render;
 pub mod sanitize;
-pub mod serve;
+pub(crate) mod serve;
 pub mod site;
 pub mod slug;
 pub mod theme;

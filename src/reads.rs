@@ -33,9 +33,11 @@ pub(crate) enum Read {
     Query { lang: String, tag: Option<String> },
     /// The post `get_post(path, lang)` finds.
     Resolve { path: String, lang: Option<String> },
-    /// Which posts exist, where, and their front matter: everything that
-    /// decides the pages, lists and alternates of the site, but no body.
-    Shape,
+    /// Which posts the feeds of a language list (each is also read in full).
+    Feed(String),
+    /// What the sitemap says of every page: its folder, when it last
+    /// changed and its versions in other languages.
+    Sitemap,
 }
 
 /// A listing, named so that it survives posts being added before it.
@@ -81,8 +83,8 @@ mod tests {
         record(|| unreachable!("not recording"));
         let ((), outer) = recording(|| {
             record(|| Read::Card("b.md".into()));
-            let ((), inner) = recording(|| record(|| Read::Shape));
-            assert_eq!(inner, [Read::Shape]);
+            let ((), inner) = recording(|| record(|| Read::Sitemap));
+            assert_eq!(inner, [Read::Sitemap]);
             record(|| Read::Card("a.md".into()));
             record(|| Read::Card("b.md".into()));
         });

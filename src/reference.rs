@@ -76,6 +76,8 @@ pub fn within_base<'w>(base_path: &str, written: &'w str) -> std::borrow::Cow<'w
 }
 
 /// `dir/path` with `.` and `..` resolved; `None` when it climbs out of `content/`.
+/// Hand-written: `url::Url::join` stops `..` at the root instead of telling
+/// that the path climbs out, which is an error the author must see.
 pub fn normalize(dir: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
     for seg in path.split('/') {

@@ -136,7 +136,7 @@ impl Drop for Progress {
 
 /// The output folder is replaced whole: refuse folders that hold the sources.
 fn check_output_dir(root: &Path, out: &Path) -> Result<(), String> {
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let canon = |p: &Path| crate::disk::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let root_c = canon(root);
     let out_c = canon(out);
     if root_c.starts_with(&out_c) {
@@ -147,7 +147,7 @@ fn check_output_dir(root: &Path, out: &Path) -> Result<(), String> {
             return Err(format!("the output folder {} is the site's {src}; choose another --output", out.display()));
         }
     }
-    if std::fs::symlink_metadata(out).is_ok_and(|m| !m.is_dir()) {
+    if crate::disk::is_non_folder(out) {
         return Err(format!("the output folder {} is a file; choose another --output", out.display()));
     }
     Ok(())

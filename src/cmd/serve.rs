@@ -1,13 +1,14 @@
 //! `gen serve`: build the site into memory, serve it, rebuild when its files
 //! change and tell the browsers. Owns the loop, the clock and the terminal.
 
+use crate::disk::SourcePath;
 use crate::serve::preview::Preview;
 use crate::serve::watch::{self, ChangeKind, SiteWatcher, WatchEvent};
 use crate::serve::{Outcome, Shared, server};
 use std::future::IntoFuture;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -29,7 +30,7 @@ const PORT_TRIES: u16 = 20;
 
 /// Run the live preview until Ctrl-C; returns the process exit code.
 pub fn run(args: &Args) -> i32 {
-    let root = match std::fs::canonicalize(&args.root) {
+    let root = match crate::disk::canonicalize(&args.root) {
         Ok(r) if r.is_dir() => r,
         Ok(r) => {
             eprintln!("error: {} is not a folder", r.display());
@@ -64,13 +65,16 @@ pub fn run(args: &Args) -> i32 {
     let started = Instant::now();
     let result = preview.rebuild(&[]);
     match &result {
-        Ok(output) => println!("Built {} pages ({} files, drafts included) in {}", output.pages(), output.files.len(), ms(started)),
+        Ok(_) => {
+            let output = preview.output();
+            println!("Built {} pages ({} files, drafts included) in {}", output.pages(), output.files.len(), ms(started));
+        }
         Err(errors) => {
             super::report(errors, "build");
             eprintln!("serving an error page until the site builds; watching for changes");
         }
     }
-    shared.publish(result, preview.base_path());
+    shared.publish(result.as_ref().map_err(Clone::clone), preview.output(), preview.base_path());
 
     let url = preview.base_url();
     let (tx, rx) = mpsc::channel();
@@ -174,8 +178,8 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
     loop {
         if let Ok((index, started)) = index_rx.try_recv() {
             indexing = false;
-            if let Some(output) = preview.apply_search(index) {
-                shared.publish_data(output);
+            if let Some(changes) = preview.apply_search(index) {
+                shared.publish_data(&changes, preview.output());
                 println!("  search index updated in {}", ms(started));
             }
         }
@@ -210,18 +214,17 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
         if changes.is_empty() {
             continue;
         }
-        if changes.iter().any(|(p, _)| p == Path::new("content") || p == Path::new("themes")) {
+        if changes.iter().any(|s| matches!(s, SourcePath::Content(p) | SourcePath::Theme(p) if p.is_empty())) {
             if let Some(w) = watcher.as_mut() {
                 w.watch_folders();
             }
         }
         println!("[{}] {}", chrono::Local::now().format("%H:%M:%S"), describe(&changes));
-        let changed: Vec<PathBuf> = changes.into_iter().map(|(p, _)| p).collect();
         let started = Instant::now();
-        let result = preview.rebuild(&changed);
+        let result = preview.rebuild(&changes);
         good = result.is_ok();
         let errors = result.as_ref().err().cloned();
-        let outcome = shared.publish(result, preview.base_path());
+        let outcome = shared.publish(result.as_ref().map_err(Clone::clone), preview.output(), preview.base_path());
         let took = ms(started);
         let pages = match shared.listeners() {
             0 => "no page open".to_string(),
@@ -243,7 +246,7 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
 }
 
 /// `content/posts/a.md changed`, or a count when many files changed at once.
-fn describe(changes: &[(PathBuf, ChangeKind)]) -> String {
+fn describe(changes: &[SourcePath]) -> String {
     let kind = |k: ChangeKind| match k {
         ChangeKind::Content => "content",
         ChangeKind::ThemeStatic => "theme file",
@@ -251,9 +254,9 @@ fn describe(changes: &[(PathBuf, ChangeKind)]) -> String {
         ChangeKind::Config => "config",
     };
     match changes {
-        [(p, k)] => format!("{} changed ({})", crate::error::display_path(p), kind(*k)),
+        [s] => format!("{} changed ({})", s.path(), kind(watch::kind_of(s))),
         _ => {
-            let shown: Vec<String> = changes.iter().take(3).map(|(p, _)| crate::error::display_path(p)).collect();
+            let shown: Vec<String> = changes.iter().take(3).map(SourcePath::path).collect();
             let more = if changes.len() > 3 { format!(", and {} more", changes.len() - 3) } else { String::new() };
             format!("{} files changed: {}{more}", changes.len(), shown.join(", "))
         }
@@ -358,9 +361,9 @@ mod tests {
 
     #[test]
     fn describes_changes() {
-        let one = [(PathBuf::from("content/posts/a.md"), ChangeKind::Content)];
+        let one = [SourcePath::Content("posts/a.md".into())];
         assert_eq!(describe(&one), "content/posts/a.md changed (content)");
-        let many: Vec<_> = (0..5).map(|i| (PathBuf::from(format!("content/{i}.md")), ChangeKind::Content)).collect();
+        let many: Vec<_> = (0..5).map(|i| SourcePath::Content(format!("{i}.md"))).collect();
         assert_eq!(describe(&many), "5 files changed: content/0.md, content/1.md, content/2.md, and 2 more");
     }
 }

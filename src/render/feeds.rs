@@ -35,9 +35,6 @@ struct Channel<'a> {
 
 /// Add the enabled feeds of every language to `output`.
 pub fn render(site: &Site, theme: &Theme, output: &mut Output) {
-    // Which posts each feed lists follows from the site's shape; each entry
-    // shows its post in full.
-    crate::reads::record(|| crate::reads::Read::Shape);
     let config = &site.config;
     let feeds = &config.feeds;
     if !(feeds.atom || feeds.rss || feeds.json) {
@@ -45,8 +42,9 @@ pub fn render(site: &Site, theme: &Theme, output: &mut Output) {
     }
     for lang in &config.languages {
         let prefix = config.lang_prefix(lang);
-        let posts = site.listed_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
-        let items: Vec<Item<'_>> = posts.iter().take(feeds.limit.max(1)).filter_map(|&i| item(site, theme, i)).collect();
+        // Each entry shows its post in full.
+        crate::reads::record(|| crate::reads::Read::Feed(lang.clone()));
+        let items: Vec<Item<'_>> = listed(site, lang).iter().filter_map(|&i| item(site, theme, i)).collect();
         let channel = Channel {
             lang,
             title: config.title.get(lang, &config.default_language),
@@ -65,6 +63,12 @@ pub fn render(site: &Site, theme: &Theme, output: &mut Output) {
             output.add(format!("{prefix}feed.json"), json_feed(&channel, &items));
         }
     }
+}
+
+/// The posts the feeds of `lang` list, newest first.
+pub(crate) fn listed<'s>(site: &'s Site, lang: &str) -> &'s [usize] {
+    let posts = site.listed_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default();
+    &posts[..posts.len().min(site.config.feeds.limit.max(1))]
 }
 
 /// 1970-01-01T00:00:00Z: the `updated` of a feed without posts.

@@ -11,7 +11,13 @@ use std::sync::Arc;
 
 /// The data behind the functions, shared by every render thread.
 pub struct SiteQuery {
-    cards: Arc<Vec<Value>>,
+    cards: super::views::Cards,
+    index: Arc<Index>,
+}
+
+/// Where `get_posts` and `get_post` look posts up: all but the cards, which
+/// change more often (the live preview keeps it while only a body changes).
+struct Index {
     by_lang: BTreeMap<String, Vec<usize>>,
     by_tag: BTreeMap<(String, String), Vec<usize>>,
     by_path: BTreeMap<String, usize>,
@@ -24,46 +30,52 @@ pub struct SiteQuery {
 impl SiteQuery {
     /// The card of entry `i`, recorded as read.
     fn card(&self, i: usize) -> Value {
-        reads::record(|| Read::Card(self.paths[i].clone()));
-        self.cards[i].clone()
+        reads::record(|| Read::Card(self.index.paths[i].clone()));
+        Value::clone(&self.cards[i])
     }
 
     /// What `get_posts` lists: the posts of `lang`, or of its tag `tag`, newest first.
     pub(crate) fn posts(&self, lang: &str, tag: Option<&str>) -> &[usize] {
         let list = match tag {
-            Some(tag) => self.by_tag.get(&(lang.to_string(), crate::slug::tag_slug(tag))),
-            None => self.by_lang.get(lang),
+            Some(tag) => self.index.by_tag.get(&(lang.to_string(), crate::slug::tag_slug(tag))),
+            None => self.index.by_lang.get(lang),
         };
         list.map(Vec::as_slice).unwrap_or_default()
     }
 
     /// What `get_post` finds: the entry at `path`, in `lang` when translated.
     pub(crate) fn post(&self, path: &str, lang: Option<&str>) -> Option<usize> {
-        let &i = self.by_path.get(path.trim_start_matches("@/"))?;
+        let &i = self.index.by_path.get(path.trim_start_matches("@/"))?;
         Some(match lang {
-            Some(lang) => self.translations[i].iter().find(|(l, _)| l == lang).map_or(i, |(_, j)| *j),
+            Some(lang) => self.index.translations[i].iter().find(|(l, _)| l == lang).map_or(i, |(_, j)| *j),
             None => i,
         })
     }
 }
 
 impl SiteQuery {
-    pub fn new(site: &Site, cards: Arc<Vec<Value>>) -> Arc<SiteQuery> {
+    pub fn new(site: &Site, cards: super::views::Cards) -> Arc<SiteQuery> {
         let mut by_tag: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         for (lang, tags) in &site.tags {
             for t in tags {
                 by_tag.insert((lang.clone(), t.slug.clone()), t.posts.clone());
             }
         }
-        Arc::new(SiteQuery {
-            cards,
+        let index = Index {
             by_lang: site.posts_by_lang.clone(),
             by_tag,
             by_path: site.entries.iter().enumerate().map(|(i, e)| (e.post.content_path.clone(), i)).collect(),
             translations: site.entries.iter().map(|e| e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), j)).collect()).collect(),
             paths: site.entries.iter().map(|e| e.post.content_path.clone()).collect(),
             default_lang: site.config.default_language.clone(),
-        })
+        };
+        Arc::new(SiteQuery { cards, index: Arc::new(index) })
+    }
+
+    /// The same lookups over new cards, for a site whose posts, tags and
+    /// translations are those of this one (only bodies changed).
+    pub(crate) fn with_cards(&self, cards: super::views::Cards) -> Arc<SiteQuery> {
+        Arc::new(SiteQuery { cards, index: Arc::clone(&self.index) })
     }
 }
 
@@ -73,7 +85,7 @@ pub struct GetPosts(pub Arc<SiteQuery>);
 impl tera::Function for GetPosts {
     fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let q = &self.0;
-        let lang = args.get("lang").and_then(Value::as_str).unwrap_or(&q.default_lang);
+        let lang = args.get("lang").and_then(Value::as_str).unwrap_or(&q.index.default_lang);
         let tag = args.get("tag").and_then(Value::as_str);
         reads::record(|| Read::Query { lang: lang.to_string(), tag: tag.map(str::to_string) });
         let limit = args.get("limit").and_then(Value::as_u64).map_or(usize::MAX, |n| n as usize);

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// What the sitemap says about one page.
-#[derive(Debug, Default, Clone)]
-struct PageInfo {
+#[derive(Debug, Default, Clone, Hash)]
+pub(crate) struct PageInfo {
     lastmod: Option<DateTime<FixedOffset>>,
     /// (language, output path of the folder) of each version, this one included.
     alternates: Vec<(String, String)>,
@@ -21,10 +21,10 @@ struct PageInfo {
 
 /// Add `sitemap.xml` and `robots.txt`, listing the HTML pages already in `output`.
 pub fn render(site: &Site, output: &mut Output) {
-    // Pages, dates and language versions: the site's shape, no post bodies.
-    crate::reads::record(|| crate::reads::Read::Shape);
+    crate::reads::record(|| crate::reads::Read::Sitemap);
     let config = &site.config;
     let info = pages(site);
+    let none = PageInfo::default();
     let mut s = String::with_capacity(256 * output.files.len());
     s.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     s.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n");
@@ -34,7 +34,7 @@ pub fn render(site: &Site, output: &mut Output) {
             continue;
         }
         let folder = path.strip_suffix("index.html").unwrap_or(path);
-        let page = info.get(folder).cloned().unwrap_or_default();
+        let page = info.get(folder).unwrap_or(&none);
         s.push_str("  <url>\n");
         let _ = writeln!(s, "    <loc>{}</loc>", xml_escape(&url(folder)));
         if let Some(d) = page.lastmod {
@@ -55,8 +55,10 @@ pub fn render(site: &Site, output: &mut Output) {
     output.add("robots.txt", format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", config.base_url));
 }
 
-/// Last change and language versions of every page gen renders, by folder path.
-fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
+/// Last change and language versions of every page gen renders, by folder
+/// path: all the sitemap shows of the site (which of them are HTML pages
+/// follows from the same site and the theme).
+pub(crate) fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
     let config = &site.config;
     let mut map = BTreeMap::new();
     let newest = |posts: &[usize]| posts.iter().filter_map(|&i| changed(site, i)).max();

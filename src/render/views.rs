@@ -11,24 +11,28 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use tera::Context;
 
+/// Every entry's card, by entry. Each card is shared on its own, so that the
+/// live preview changes one without copying the others.
+pub type Cards = std::sync::Arc<Vec<std::sync::Arc<Value>>>;
+
 /// Values shared by every page, prepared once per build.
 pub struct Views<'s> {
     site: &'s Site,
     config: Value,
-    cards: std::sync::Arc<Vec<Value>>,
+    cards: Cards,
     /// Per language: the `site` object, the strings.
     per_lang: BTreeMap<String, (Value, Value)>,
 }
 
 impl<'s> Views<'s> {
     pub fn new(site: &'s Site, theme: &Theme) -> Self {
-        let cards = (0..site.entries.len()).into_par_iter().map(|i| card(site, i)).collect();
+        let cards = (0..site.entries.len()).into_par_iter().map(|i| std::sync::Arc::new(card(site, i))).collect();
         Views::with_cards(site, theme, std::sync::Arc::new(cards))
     }
 
     /// Views with cards made before: `cards[i]` must be [`card`]`(site, i)`
     /// (the live preview keeps the cards of the posts that did not change).
-    pub fn with_cards(site: &'s Site, theme: &Theme, cards: std::sync::Arc<Vec<Value>>) -> Self {
+    pub fn with_cards(site: &'s Site, theme: &Theme, cards: Cards) -> Self {
         let config = serde_json::to_value(&site.config).unwrap_or(Value::Null);
         let per_lang = site
             .config
@@ -45,7 +49,7 @@ impl<'s> Views<'s> {
     /// The card of entry `i`: what lists show.
     pub fn card(&self, i: usize) -> Value {
         crate::reads::record(|| Read::Card(self.site.entries[i].post.content_path.clone()));
-        self.cards[i].clone()
+        Value::clone(&self.cards[i])
     }
 
     /// What every page of `lang` shares ([`Read::Base`]): the config, the
@@ -55,7 +59,7 @@ impl<'s> Views<'s> {
     }
 
     /// Every card, shared with the template functions.
-    pub fn cards(&self) -> std::sync::Arc<Vec<Value>> {
+    pub fn cards(&self) -> Cards {
         self.cards.clone()
     }
 

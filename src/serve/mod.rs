@@ -5,13 +5,14 @@
 //! [`Shared`] holds what is served and tells browsers ([`reload`]), and
 //! [`server`] answers requests ([`http`]). `crate::cmd::serve` runs the loop.
 
-pub mod http;
-pub mod preview;
-pub mod reload;
-pub mod server;
-pub mod watch;
+pub(crate) mod http;
+pub(crate) mod preview;
+pub(crate) mod reload;
+pub(crate) mod server;
+pub(crate) mod watch;
 
 use crate::error::Error;
+use crate::incremental::Changes;
 use crate::output::Output;
 use reload::Message;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -106,57 +107,72 @@ impl Shared {
         self.stop.subscribe()
     }
 
-    /// Serve the result of a build and tell the browsers. `base_path` is the
-    /// sub-path the new output lives under.
-    pub fn publish(&self, result: Result<Output, Vec<Error>>, base_path: &str) -> Outcome {
+    /// Serve the result of a build and tell the browsers: `result` is what
+    /// the build changed in `output` (its whole output, the served one's
+    /// successor), or its errors. `base_path` is the sub-path the output
+    /// lives under. Only the changed files are taken over from `output`
+    /// (bytes shared); the whole output only when nothing was served yet or
+    /// the sub-path changed.
+    pub fn publish(&self, result: Result<&Changes, Vec<Error>>, output: &Output, base_path: &str) -> Outcome {
         let old = self.snapshot();
-        match result {
+        let changes = match result {
             Err(errors) => {
                 let errors = Arc::new(errors);
                 self.replace(Snapshot { errors: Arc::clone(&errors), ..(*old).clone() });
                 self.send(Message::errors(&old.version, &errors));
-                Outcome::Failed
+                return Outcome::Failed;
             }
-            Ok(output) => {
-                let mut changed = changed_files(&old.output, &output);
-                if old.base_path != base_path {
-                    changed = output.files.keys().cloned().collect();
-                }
-                if changed.is_empty() && old.built {
-                    if old.errors.is_empty() {
-                        return Outcome::Unchanged;
-                    }
-                    self.replace(Snapshot { errors: Arc::new(Vec::new()), ..(*old).clone() });
-                    self.send(Message::errors(&old.version, &[]));
-                    return Outcome::Cleared;
-                }
-                let n = self.builds.fetch_add(1, Ordering::Relaxed) + 1;
-                let version = format!("{}-{n}", self.instance);
-                let css_only = old.built && changed.iter().all(|p| p.ends_with(".css"));
-                self.replace(Snapshot {
-                    output: Arc::new(output),
-                    base_path: base_path.to_string(),
-                    built: true,
-                    errors: Arc::new(Vec::new()),
-                    version: version.clone(),
-                });
-                if css_only {
-                    self.send(Message::css(&version, &changed));
-                    Outcome::Css(changed)
-                } else {
-                    self.send(Message::reload(&version, &changed));
-                    Outcome::Reload(changed)
-                }
+            Ok(changes) => changes,
+        };
+        let whole = !old.built || old.base_path != base_path;
+        let changed = if whole { output.files.keys().cloned().collect() } else { changes.paths() };
+        if changed.is_empty() && old.built {
+            if old.errors.is_empty() {
+                return Outcome::Unchanged;
             }
+            self.replace(Snapshot { errors: Arc::new(Vec::new()), ..(*old).clone() });
+            self.send(Message::errors(&old.version, &[]));
+            return Outcome::Cleared;
+        }
+        let n = self.builds.fetch_add(1, Ordering::Relaxed) + 1;
+        let version = format!("{}-{n}", self.instance);
+        let css_only = old.built && changed.iter().all(|p| p.ends_with(".css"));
+        drop(old);
+        self.update(|s| {
+            if whole {
+                s.output = Arc::new(output.clone());
+            } else {
+                take_changes(Arc::make_mut(&mut s.output), changes, output);
+            }
+            s.base_path = base_path.to_string();
+            s.built = true;
+            s.errors = Arc::new(Vec::new());
+            s.version = version.clone();
+        });
+        if css_only {
+            self.send(Message::css(&version, &changed));
+            Outcome::Css(changed)
+        } else {
+            self.send(Message::reload(&version, &changed));
+            Outcome::Reload(changed)
         }
     }
 
-    /// Serve a new output that differs from the one served only in data the
-    /// open pages do not show (the search index, brought up to date after a
-    /// rebuild): no reload is sent and the version stays.
-    pub fn publish_data(&self, output: Output) {
-        let old = self.snapshot();
-        self.replace(Snapshot { output: Arc::new(output), ..(*old).clone() });
+    /// Serve changes to files the open pages do not show (the search index,
+    /// brought up to date after a rebuild): no reload is sent and the
+    /// version stays.
+    pub fn publish_data(&self, changes: &Changes, output: &Output) {
+        self.update(|s| take_changes(Arc::make_mut(&mut s.output), changes, output));
+    }
+
+    /// Change what is served in place. The output is copied only if a
+    /// request is reading it at this moment (its bytes never are).
+    fn update(&self, f: impl FnOnce(&mut Snapshot)) {
+        let mut guard = match self.snapshot.write() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(Arc::make_mut(&mut guard));
     }
 
     fn send(&self, message: Message) {
@@ -165,12 +181,16 @@ impl Shared {
     }
 }
 
-/// Output paths whose bytes differ between two builds (added, removed or changed), sorted.
-pub fn changed_files(old: &Output, new: &Output) -> Vec<String> {
-    let mut changed: Vec<String> = new.files.iter().filter(|(k, v)| old.files.get(*k) != Some(v)).map(|(k, _)| k.clone()).collect();
-    changed.extend(old.files.keys().filter(|k| !new.files.contains_key(*k)).cloned());
-    changed.sort();
-    changed
+/// Take the files `changes` names from `from` into `into`.
+fn take_changes(into: &mut Output, changes: &Changes, from: &Output) {
+    for path in &changes.removed {
+        into.files.remove(path);
+    }
+    for path in &changes.written {
+        if let Some(bytes) = from.files.get(path) {
+            into.files.insert(path.clone(), Arc::clone(bytes));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -185,12 +205,8 @@ mod tests {
         o
     }
 
-    #[test]
-    fn diffs_outputs() {
-        let a = out(&[("a.html", "1"), ("b.css", "x"), ("gone.txt", "")]);
-        let b = out(&[("a.html", "1"), ("b.css", "y"), ("new.txt", "")]);
-        assert_eq!(changed_files(&a, &b), ["b.css", "gone.txt", "new.txt"]);
-        assert!(changed_files(&a, &a).is_empty());
+    fn changes(written: &[&str], removed: &[&str]) -> Changes {
+        Changes { written: written.iter().map(|p| p.to_string()).collect(), removed: removed.iter().map(|p| p.to_string()).collect() }
     }
 
     #[test]
@@ -198,41 +214,59 @@ mod tests {
         let shared = Shared::new("t");
         let mut rx = shared.subscribe();
         let site = out(&[("index.html", "<body>1</body>"), ("style.css", "a")]);
-        assert_eq!(shared.publish(Ok(site.clone()), "/letter/"), Outcome::Reload(vec!["index.html".into(), "style.css".into()]));
+        let first = changes(&["index.html", "style.css"], &[]);
+        assert_eq!(shared.publish(Ok(&first), &site, "/letter/"), Outcome::Reload(vec!["index.html".into(), "style.css".into()]));
         assert_eq!(rx.try_recv().unwrap().event, "reload");
         assert_eq!(shared.snapshot().version, "t-1");
-        assert_eq!(shared.publish(Ok(site.clone()), "/letter/"), Outcome::Unchanged);
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), &site, "/letter/"), Outcome::Unchanged);
         assert!(rx.try_recv().is_err());
 
-        let restyled = out(&[("index.html", "<body>1</body>"), ("style.css", "b")]);
-        assert_eq!(shared.publish(Ok(restyled.clone()), "/letter/"), Outcome::Css(vec!["style.css".into()]));
+        // Only the changed files are taken over; a removed file goes.
+        let restyled = out(&[("index.html", "<body>2</body>"), ("style.css", "b"), ("new.css", "c")]);
+        let css = changes(&["new.css", "style.css"], &[]);
+        assert_eq!(shared.publish(Ok(&css), &restyled, "/letter/"), Outcome::Css(vec!["new.css".into(), "style.css".into()]));
         assert_eq!(rx.try_recv().unwrap().event, "css");
+        assert_eq!(shared.snapshot().output.files["index.html"].as_slice(), b"<body>1</body>");
+        let gone = changes(&[], &["new.css"]);
+        assert_eq!(shared.publish(Ok(&gone), &restyled, "/letter/"), Outcome::Css(vec!["new.css".into()]));
+        assert_eq!(rx.try_recv().unwrap().event, "css");
+        assert!(!shared.snapshot().output.files.contains_key("new.css"));
 
         let broken = vec![Error::new("content/posts/a.md", 2, 1, "bad")];
-        assert_eq!(shared.publish(Err(broken), "/letter/"), Outcome::Failed);
+        assert_eq!(shared.publish(Err(broken), &restyled, "/letter/"), Outcome::Failed);
         let m = rx.try_recv().unwrap();
         assert_eq!(m.event, "errors");
         assert!(m.data.contains("content/posts/a.md:2:1: error: bad"));
         let s = shared.snapshot();
-        assert_eq!((s.version.as_str(), s.errors.len(), s.output.files["style.css"].as_slice()), ("t-2", 1, &b"b"[..]));
+        assert_eq!((s.version.as_str(), s.errors.len(), s.output.files["style.css"].as_slice()), ("t-3", 1, &b"b"[..]));
 
-        assert_eq!(shared.publish(Ok(restyled), "/letter/"), Outcome::Cleared);
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), &restyled, "/letter/"), Outcome::Cleared);
         let m = rx.try_recv().unwrap();
         assert_eq!((m.event, m.data.contains("\"errors\":[]")), ("errors", true));
         assert!(shared.snapshot().errors.is_empty());
 
-        // A new sub-path changes every URL: a full reload.
-        assert!(matches!(shared.publish(Ok(site), "/"), Outcome::Reload(c) if c.len() == 2));
+        // A new sub-path changes every URL: a full reload, the whole output served.
+        assert!(matches!(shared.publish(Ok(&changes(&[], &[])), &restyled, "/"), Outcome::Reload(c) if c.len() == 3));
+        assert_eq!(shared.snapshot().output.files["index.html"].as_slice(), b"<body>2</body>");
+
+        // Data the pages do not show: served without a reload or a new version.
+        let index = out(&[("index.html", "<body>2</body>"), ("style.css", "b"), ("new.css", "c"), ("search.json", "{}")]);
+        shared.publish_data(&changes(&["search.json"], &[]), &index);
+        let s = shared.snapshot();
+        assert_eq!((s.version.as_str(), s.output.files["search.json"].as_slice()), ("t-4", &b"{}"[..]));
+        assert!(rx.try_recv().unwrap().event == "reload" && rx.try_recv().is_err());
     }
 
     #[test]
     fn first_build_failure_keeps_nothing_built() {
         let shared = Shared::new("t");
-        assert_eq!(shared.publish(Err(vec![Error::file("config.yaml", "bad")]), "/"), Outcome::Failed);
+        assert_eq!(shared.publish(Err(vec![Error::file("config.yaml", "bad")]), &Output::default(), "/"), Outcome::Failed);
         let s = shared.snapshot();
         assert!(!s.built);
         assert_eq!(s.errors.len(), 1);
-        assert_eq!(shared.publish(Ok(out(&[("index.html", "x")])), "/"), Outcome::Reload(vec!["index.html".into()]));
+        // The first good build serves its whole output, whatever it reports.
+        let site = out(&[("index.html", "x")]);
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), &site, "/"), Outcome::Reload(vec!["index.html".into()]));
         assert!(shared.snapshot().built);
     }
 }

@@ -4,9 +4,9 @@
 //! what the changed files affect is rendered again.
 
 use crate::build::{self, BuildOptions};
-use crate::disk::Sources;
+use crate::disk::{self, Delta, SourcePath, Sources};
 use crate::error::Error;
-use crate::incremental::{Incremental, SearchIndex, SearchTask};
+use crate::incremental::{Changes, Incremental, SearchIndex, SearchTask};
 use crate::output::Output;
 use std::path::{Path, PathBuf};
 
@@ -41,18 +41,26 @@ impl Preview {
         format!("{}{}", self.origin, self.base_path)
     }
 
-    /// Build the site after `changed` (paths relative to the root; empty for
-    /// the first build). Drafts are shown and `base_url` is the local address.
+    /// Build the site after the sources `changed` changed (none for the
+    /// first build), and say what changed in the output ([`Preview::output`]).
+    /// Drafts are shown and `base_url` is the local address.
     ///
     /// This is the only place serve builds. Only the changed files are read
     /// again and only what they affect is rendered; a new sub-path in
     /// config.yaml (a new local address) builds everything. The search index
     /// may be left stale: see [`Preview::search_task`].
-    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Output, Vec<Error>> {
-        let config_changed = changed.iter().any(|p| p == Path::new("config.yaml") || p.as_os_str().is_empty() || p == Path::new("."));
-        if self.site.is_none() || config_changed {
-            // The sub-path comes from config.yaml as written; the build replaces it with the local address.
-            let config = std::fs::read_to_string(self.root.join("config.yaml")).ok();
+    pub fn rebuild(&mut self, changed: &[SourcePath]) -> Result<Changes, Vec<Error>> {
+        let delta = match self.site.as_ref().and_then(Incremental::sources) {
+            Some(sources) => disk::read_delta(&self.root, changed, sources)?,
+            None => Delta { files: Vec::new(), whole: Some(disk::load(&self.root)?) },
+        };
+        // The sub-path comes from config.yaml as written; the build replaces it with the local address.
+        let config = match (&delta.whole, delta.files.iter().find(|(s, _)| *s == SourcePath::Config)) {
+            (Some(sources), _) => Some(sources.config.clone()),
+            (None, Some((_, bytes))) => Some(bytes.as_ref().and_then(|b| String::from_utf8(b.clone()).ok())),
+            (None, None) => None,
+        };
+        if let Some(config) = config {
             let sources = Sources { root: self.root.clone(), config, ..Sources::default() };
             if let Ok(config) = build::config(&sources, &BuildOptions::default()) {
                 if self.site.is_none() || config.base_path != self.base_path {
@@ -61,20 +69,23 @@ impl Preview {
                 }
             }
         }
-        let site = match &mut self.site {
-            Some(site) => {
-                site.update(changed)?;
-                site
-            }
+        match &mut self.site {
+            Some(site) => site.update_with(delta),
             None => {
+                let sources = match delta.whole {
+                    Some(sources) => sources,
+                    None => disk::load(&self.root)?,
+                };
                 let options = BuildOptions { drafts: true, base_url: Some(self.base_url()) };
-                let site = self.site.insert(Incremental::new(&self.root, options));
-                site.build()?;
-                site
+                self.site.insert(Incremental::new(&self.root, options)).build_from(sources)
             }
-        };
-        // Cloning shares every file's bytes.
-        Ok(site.output().clone())
+        }
+    }
+
+    /// The output of the last good build (empty before the first).
+    pub fn output(&self) -> &Output {
+        static EMPTY: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
+        self.site.as_ref().map_or_else(|| EMPTY.get_or_init(Output::default), Incremental::output)
     }
 
     /// The search index the last rebuild left stale, to build on another
@@ -83,11 +94,10 @@ impl Preview {
         self.site.as_ref().and_then(Incremental::search_task)
     }
 
-    /// The output with a search index from [`Preview::search_task`] in place,
-    /// or `None` when the site changed meanwhile (a new task is due then).
-    pub fn apply_search(&mut self, index: SearchIndex) -> Option<Output> {
-        let site = self.site.as_mut()?;
-        site.apply_search(index)?;
-        Some(site.output().clone())
+    /// Put a search index from [`Preview::search_task`] in place: what it
+    /// changed in the output, or `None` when the site changed meanwhile (a
+    /// new task is due then).
+    pub fn apply_search(&mut self, index: SearchIndex) -> Option<Changes> {
+        self.site.as_mut()?.apply_search(index)
     }
 }

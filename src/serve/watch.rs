@@ -1,10 +1,11 @@
 //! What `gen serve` watches (config.yaml, content/, themes/) and what a change
 //! means: a pure classifier of changed paths, and the debounced watcher.
 
+use crate::disk::SourcePath;
 use notify::event::{AccessKind, AccessMode, EventKind};
 use notify::{EventHandler, RecommendedWatcher, RecursiveMode, Watcher, WatcherKind};
 use notify_debouncer_mini::{Config, DebounceEventResult, DebouncedEventKind, Debouncer, new_debouncer_opt};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -25,38 +26,23 @@ pub enum ChangeKind {
     Config,
 }
 
-/// Classify a changed path (absolute, or relative to `root`). `None` for
-/// files gen does not read: hidden files, editor leftovers (`.#x`, `x~`,
-/// `.x.swp`, Vim's `4913`), and anything outside the watched sources.
-pub fn detect_change_kind(root: &Path, path: &Path) -> Option<ChangeKind> {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<&str> = rel
-        .components()
-        .map(|c| match c {
-            Component::Normal(s) => s.to_str(),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    if parts.iter().any(|p| crate::disk::is_ignored_name(p)) {
-        return None;
-    }
-    match parts.as_slice() {
-        ["config.yaml"] => Some(ChangeKind::Config),
-        ["content", _, ..] => Some(ChangeKind::Content),
-        ["themes", _, "static", _, ..] => Some(ChangeKind::ThemeStatic),
-        ["themes", _, ..] => Some(ChangeKind::Template),
-        // The folders themselves (created, removed or renamed).
-        ["content"] => Some(ChangeKind::Content),
-        ["themes"] => Some(ChangeKind::Template),
-        _ => None,
+/// What kind of source `source` is ([`crate::disk::source_path`] tells
+/// which files are sources: not hidden editor leftovers such as `.#x`, `x~`,
+/// `.x.swp` or Vim's `4913`, nor anything outside the watched sources).
+pub fn kind_of(source: &SourcePath) -> ChangeKind {
+    match source {
+        SourcePath::Config => ChangeKind::Config,
+        SourcePath::Content(_) => ChangeKind::Content,
+        SourcePath::Theme(p) => {
+            let parts: Vec<&str> = p.split('/').collect();
+            if parts.len() > 2 && parts[1] == "static" { ChangeKind::ThemeStatic } else { ChangeKind::Template }
+        }
     }
 }
 
-/// The changed paths that matter, relative to `root`, sorted and without
-/// repeats, each with its kind.
-pub fn classify(root: &Path, paths: &[PathBuf]) -> Vec<(PathBuf, ChangeKind)> {
-    let mut out: Vec<(PathBuf, ChangeKind)> =
-        paths.iter().filter_map(|p| detect_change_kind(root, p).map(|k| (p.strip_prefix(root).unwrap_or(p).to_path_buf(), k))).collect();
+/// The changed paths that are sources, sorted and without repeats.
+pub fn classify(root: &Path, paths: &[PathBuf]) -> Vec<SourcePath> {
+    let mut out: Vec<SourcePath> = paths.iter().filter_map(|p| crate::disk::source_path(root, p)).collect();
     out.sort();
     out.dedup();
     out
@@ -169,7 +155,7 @@ mod tests {
     }
 
     fn kind(p: &str) -> Option<ChangeKind> {
-        detect_change_kind(Path::new("/site"), Path::new(p))
+        crate::disk::source_path(Path::new("/site"), Path::new(p)).map(|s| kind_of(&s))
     }
 
     #[test]
@@ -214,6 +200,6 @@ mod tests {
         let paths: Vec<PathBuf> =
             ["/site/content/b.md", "/site/content/.b.md.swp", "/site/content/a.md", "/site/content/b.md"].iter().map(PathBuf::from).collect();
         let got = classify(root, &paths);
-        assert_eq!(got, vec![(PathBuf::from("content/a.md"), ChangeKind::Content), (PathBuf::from("content/b.md"), ChangeKind::Content)]);
+        assert_eq!(got, vec![SourcePath::Content("a.md".into()), SourcePath::Content("b.md".into())]);
     }
 }
