@@ -51,13 +51,17 @@ pub fn load(root: &Path) -> Result<Sources, Vec<Error>> {
 /// Every file below `root/dir`, by path inside it. Dotfiles and dot-folders
 /// (`.well-known/`, `.nojekyll`) are read like any other; version-control
 /// folders, system clutter and editor leftovers are skipped ([`is_ignored_name`]).
+/// Symbolic links are followed (a shared `images/` linked into `content/`);
+/// a broken link or a loop is an error naming it.
 fn read_tree(root: &Path, dir: &str, errors: &mut Vec<Error>) -> BTreeMap<String, Vec<u8>> {
     let base = root.join(dir);
     let mut paths = Vec::new();
     if !base.is_dir() {
         return BTreeMap::new();
     }
-    for entry in walkdir::WalkDir::new(&base).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name())) {
+    for entry in
+        walkdir::WalkDir::new(&base).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()))
+    {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 let rel = e.path().strip_prefix(&base).unwrap_or(e.path());

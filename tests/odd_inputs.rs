@@ -442,3 +442,26 @@ fn a_template_that_includes_itself_is_an_error_not_a_crash() {
     let first: Vec<String> = errors.iter().map(|e| e.to_string().lines().next().unwrap_or_default().to_string()).collect();
     assert_eq!(first, ["themes/default/templates/part.html:2:3: error: template includes itself: part.html → post.html → part.html"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_in_content_are_followed_and_broken_ones_named() {
+    let shared = tempfile::tempdir().unwrap();
+    fs::create_dir_all(shared.path().join("images")).unwrap();
+    fs::write(shared.path().join("images/cover.png"), b"\x89PNG\r\n").unwrap();
+    fs::write(shared.path().join("linked.md"), "---\ntitle: 链接来的文章\ndate: 2024-01-02\n---\n正文。\n").unwrap();
+    let dir = site(&[(
+        "content/posts/a.md",
+        "---\ntitle: A\ndate: 2024-01-01\ncover:\n  image: /images/cover.png\n---\n![图](/images/cover.png)\n".as_bytes(),
+    )]);
+    std::os::unix::fs::symlink(shared.path().join("images"), dir.path().join("content/images")).unwrap();
+    std::os::unix::fs::symlink(shared.path().join("linked.md"), dir.path().join("content/posts/linked.md")).unwrap();
+    let built = build_ok(dir.path());
+    assert!(built.output.files.contains_key("images/cover.png"));
+    assert!(page(&built, "posts/linked/index.html").contains("链接来的文章"));
+
+    std::os::unix::fs::symlink(dir.path().join("nowhere.png"), dir.path().join("content/broken.png")).unwrap();
+    let errors = try_build(dir.path()).err().expect("a broken link is an error");
+    let text = errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n");
+    assert!(text.contains("broken.png"), "{text}");
+}
