@@ -168,10 +168,10 @@ pub const CARD_TAGS: usize = 20;
 fn tag_values(site: &Site, p: &crate::post::Post, n: usize) -> Vec<Value> {
     p.tags
         .iter()
+        .zip(&p.tag_slugs)
         .take(n)
-        .map(|t| {
-            let s = slug::tag_slug(t);
-            json!({"name": t, "slug": s, "url": format!("{}{}tags/{}/", site.config.base_path, site.config.lang_prefix(&p.lang), slug::encode_segment(&s))})
+        .map(|(t, s)| {
+            json!({"name": t, "slug": s, "url": format!("{}{}tags/{}/", site.config.base_path, site.config.lang_prefix(&p.lang), slug::encode_segment(s))})
         })
         .collect()
 }
