@@ -579,10 +579,12 @@ fn init_writes_a_site_that_builds_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("letter");
     let now = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09+08:00").unwrap();
-    let written = gen_site::cmd::init::write(&site, now).unwrap();
+    let zone = gen_site::cmd::init::site_zone(now, Some("Asia/Shanghai"));
+    let written = gen_site::cmd::init::write(&site, now, zone).unwrap();
     assert_eq!(written, [site.join("config.yaml"), site.join("content/posts/2024-05-06-hello.md")]);
     let files: Vec<PathBuf> = walkdir::WalkDir::new(&site).into_iter().flatten().filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect();
     assert_eq!(files.len(), 2, "{files:?}");
+    assert!(std::fs::read_to_string(site.join("config.yaml")).unwrap().contains("timezone: \"Asia/Shanghai\""));
     let built = build_at(&site);
     let post = text(&built, "posts/hello/index.html");
     assert!(post.contains("<div class=\"bilingual\""), "{post}");
@@ -591,7 +593,7 @@ fn init_writes_a_site_that_builds_and_never_overwrites() {
     // A second init refuses, and leaves the files as they were.
     std::fs::write(site.join("config.yaml"), "mine").unwrap();
     std::fs::remove_file(site.join("content/posts/2024-05-06-hello.md")).unwrap();
-    let err = gen_site::cmd::init::write(&site, now).unwrap_err();
+    let err = gen_site::cmd::init::write(&site, now, zone).unwrap_err();
     assert!(err.contains("config.yaml already exists") && err.contains("nothing was written"), "{err}");
     assert_eq!(std::fs::read_to_string(site.join("config.yaml")).unwrap(), "mine");
     assert!(!site.join("content/posts/2024-05-06-hello.md").exists());

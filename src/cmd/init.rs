@@ -1,15 +1,17 @@
 //! `gen init [DIR]`: start a new site with `config.yaml` and one bilingual
 //! sample post, and nothing else (the default theme is embedded in gen).
 
+use crate::date::Zone;
 use crate::disk;
 use chrono::{DateTime, FixedOffset};
 use std::path::{Path, PathBuf};
 
 /// Run `gen init` in `dir`; returns the process exit code.
 pub fn run(dir: &Path) -> i32 {
-    // The clock and the local offset are read here, once.
+    // The clock, the local offset and the machine's zone name are read here, once.
     let now = chrono::Local::now().fixed_offset();
-    match write(dir, now) {
+    let zone = site_zone(now, iana_time_zone::get_timezone().ok().as_deref());
+    match write(dir, now, zone) {
         Ok(paths) => {
             for p in &paths {
                 println!("Created {}", p.display());
@@ -28,9 +30,20 @@ fn root_arg(dir: &Path) -> String {
     if dir == Path::new(".") || dir.as_os_str().is_empty() { String::new() } else { format!(" --root {}", dir.display()) }
 }
 
+/// The new site's `timezone:`: the machine's IANA zone (`Europe/Berlin`), so
+/// that dates follow its daylight saving, when gen knows the name and it
+/// agrees with the clock's offset now; else that offset (`+01:00`).
+pub fn site_zone(now: DateTime<FixedOffset>, name: Option<&str>) -> Zone {
+    let fixed = Zone::Fixed(*now.offset());
+    match name.map(Zone::parse) {
+        Some(Ok(zone @ Zone::Named(_))) if zone.at(&now).offset() == now.offset() => zone,
+        _ => fixed,
+    }
+}
+
 /// Write the new site's files into `dir`; refuses (writing nothing) if one exists.
-pub fn write(dir: &Path, now: DateTime<FixedOffset>) -> Result<Vec<PathBuf>, String> {
-    let files: Vec<(PathBuf, String)> = files(now).into_iter().map(|(p, t)| (dir.join(p), t)).collect();
+pub fn write(dir: &Path, now: DateTime<FixedOffset>, zone: Zone) -> Result<Vec<PathBuf>, String> {
+    let files: Vec<(PathBuf, String)> = files(now, zone).into_iter().map(|(p, t)| (dir.join(p), t)).collect();
     match disk::create_all_new(&files) {
         Ok(()) => Ok(files.into_iter().map(|(p, _)| p).collect()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(format!(
@@ -42,9 +55,9 @@ pub fn write(dir: &Path, now: DateTime<FixedOffset>) -> Result<Vec<PathBuf>, Str
 }
 
 /// The files of a new site, by path inside it. `now` gives the sample post's
-/// date and the site's timezone.
-pub fn files(now: DateTime<FixedOffset>) -> Vec<(String, String)> {
-    let tz = now.offset().to_string();
+/// date, `zone` the site's timezone.
+pub fn files(now: DateTime<FixedOffset>, zone: Zone) -> Vec<(String, String)> {
+    let tz = zone.to_string();
     let day = now.format("%Y-%m-%d");
     let config = format!(
         r#"# The settings of this gen site. Every key is described in gen's content
@@ -112,10 +125,24 @@ mod tests {
     #[test]
     fn names_the_post_after_the_day() {
         let now = DateTime::parse_from_rfc3339("2024-05-06T07:08:09+08:00").unwrap();
-        let f = files(now);
+        let f = files(now, Zone::Fixed(*now.offset()));
         assert_eq!(f[1].0, "content/posts/2024-05-06-hello.md");
         assert!(f[0].1.contains("timezone: \"+08:00\""));
         assert!(f[1].1.contains("date: 2024-05-06 07:08\n"));
         assert!(f[1].1.contains("::: bilingual {source=en target=zh}"));
+    }
+
+    #[test]
+    fn writes_the_machines_zone_when_it_agrees_with_the_clock() {
+        let summer = DateTime::parse_from_rfc3339("2024-07-01T09:00:00-04:00").unwrap();
+        let zone = site_zone(summer, Some("America/New_York"));
+        assert_eq!(zone.to_string(), "America/New_York");
+        assert!(files(summer, zone)[0].1.contains("timezone: \"America/New_York\""));
+        // A name gen does not know, none at all, or one that contradicts the clock: the offset.
+        assert_eq!(site_zone(summer, Some("Mars/Olympus")).to_string(), "-04:00");
+        assert_eq!(site_zone(summer, None).to_string(), "-04:00");
+        assert_eq!(site_zone(summer, Some("Asia/Shanghai")).to_string(), "-04:00");
+        // An offset-like name stays an offset.
+        assert_eq!(site_zone(summer, Some("+05:00")).to_string(), "-04:00");
     }
 }
