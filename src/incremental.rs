@@ -13,8 +13,10 @@
 //! when something it read has a new value. A unit that is gone takes its
 //! files with it. Config or theme changes start over.
 //!
-//! A post whose front matter did not change keeps the site's shape: its body
-//! is rendered again in place, without assembling the site anew.
+//! A post edited in a way that keeps its place in the site (its body, title,
+//! summary or another key lists and pages show, not its date, tags, slug or
+//! language: [`crate::site::same_place`]) keeps the site's shape: it is put
+//! in place and its body rendered again, without assembling the site anew.
 //!
 //! [`Incremental::update`] leaves exactly the output a full build of the same
 //! files gives (tests/incremental.rs checks this), with one exception: the
@@ -321,6 +323,11 @@ fn page_definition(job: &Job, site: &Site) -> u64 {
     h.finish()
 }
 
+/// [`EntryFp::meta`] of a post.
+fn meta_fingerprint(post: &Post) -> u64 {
+    hash_of(&(&post.content_path, &post.front_matter, post.body_line))
+}
+
 /// The search index is made of every post and body.
 fn search_fingerprint(site: &Site, fps: &[EntryFp]) -> u64 {
     let mut h = hasher(hash_of(&site.config.source));
@@ -417,7 +424,7 @@ impl Incremental {
             return self.build();
         }
         self.take(delta);
-        if let Some(done) = self.body_only() {
+        if let Some(done) = self.in_place() {
             return done;
         }
         self.run(false)
@@ -531,11 +538,12 @@ impl Incremental {
         self.sources = Some(new);
     }
 
-    /// The way for the common edit: one post whose front matter did not
-    /// change. Its body is rendered again in place, the site keeps its shape
-    /// and its pages. `None` when this way does not apply; after a change it
-    /// could not finish, the next build takes the long way.
-    fn body_only(&mut self) -> Option<Result<Changes, Vec<Error>>> {
+    /// The way for the common edit: one post that keeps its place in the
+    /// site ([`crate::site::same_place`]). It is put in place and its body
+    /// rendered again; the site keeps its shape and its pages. `None` when
+    /// this way does not apply; after a change it could not finish, the next
+    /// build takes the long way.
+    fn in_place(&mut self) -> Option<Result<Changes, Vec<Error>>> {
         if self.everything || self.failed || self.touched.len() != 1 {
             return None;
         }
@@ -549,7 +557,7 @@ impl Incremental {
         }
         let i = model.site.entries.iter().position(|e| e.post.content_path == path)?;
         let post = build::parse_post(&path, sources.content.get(&path)?, &model.site.config).ok()?;
-        if !Arc::make_mut(&mut model.site).replace_body(i, Arc::clone(&post), &model.assets, &model.theme, self.cache.bodies()) {
+        if !Arc::make_mut(&mut model.site).replace_post(i, Arc::clone(&post), &model.assets, &model.theme, self.cache.bodies()) {
             return None;
         }
         self.cache.set_post(post);
@@ -559,7 +567,13 @@ impl Incremental {
         let e = &site.entries[i];
         let card = Arc::new(views::card(site, i));
         let old = model.fps[i];
-        let fp = EntryFp { path: old.path, post: hash_of(&*e.post), meta: old.meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
+        let fp = EntryFp {
+            path: old.path,
+            post: hash_of(&*e.post),
+            meta: meta_fingerprint(&e.post),
+            rendered: hash_of(&*e.rendered),
+            card: hash_of(&card),
+        };
         self.memo.insert(path, Memo { post: Arc::clone(&e.post), rendered: Arc::clone(&e.rendered), fp, card: card.clone() });
         model.fps[i] = fp;
         Arc::make_mut(&mut model.cards)[i] = card;
@@ -571,12 +585,14 @@ impl Incremental {
         let views = Views::with_cards(site, &model.theme, Arc::clone(&model.cards));
         let now = Now::new(site, &views, &query, &model.fps);
         let cx = Cx::new(model, &views, engine, sources);
-        // Only this post's reads and its translations' (whose pages tell whether they are behind) can have changed.
+        // Only this post's reads and its translations' (whose pages tell whether they are behind)
+        // can have changed, and what every page shares (the `site` object names the pages).
         let only: Vec<u32> = std::iter::once(i)
             .chain(site.entries[i].translations.iter().copied())
             .filter_map(|j| reads.of_post.get(&site.entries[j].post.content_path))
             .flatten()
             .copied()
+            .chain(site.config.languages.iter().filter_map(|l| reads.ids.get(&Read::Base(l.clone())).copied()))
             .collect();
         let prev = Prev { units, reads, search_built: *search_built };
         let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false, Some(&only)) {
@@ -625,7 +641,7 @@ impl Incremental {
                 }
                 let card = Arc::new(views::card(&site, i));
                 let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| hash_of(&*e.post), |m| m.fp.post);
-                let meta = hash_of(&(&e.post.content_path, &e.post.front_matter, e.post.body_line));
+                let meta = meta_fingerprint(&e.post);
                 let fp = EntryFp { path: hash_of(&e.post.content_path), post, meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
                 Some((fp, card))
             })

@@ -440,14 +440,16 @@ impl Site {
         self.tags.get(lang).is_some_and(|ts| ts.binary_search_by(|t| t.slug.as_str().cmp(slug)).is_ok())
     }
 
-    /// Put a new version of entry `i`'s post in place whose front matter is the
-    /// same as the old one's (only the body changed), and render its body the
-    /// way [`Site::assemble_cached`] would. Returns false, changing nothing,
-    /// when that cannot be done here: the body or an anchor link into it has
-    /// an error, or `cache` does not hold the old body (assemble again then).
-    pub fn replace_body(&mut self, i: usize, post: Arc<Post>, assets: &BTreeSet<String>, theme: &Theme, cache: &mut RenderCache) -> bool {
+    /// Put a new version of entry `i`'s post in place that keeps the post's
+    /// place in the site ([`same_place`]: its body, title, summary or other
+    /// shown keys changed), and render its body the way
+    /// [`Site::assemble_cached`] would. Returns false, changing nothing,
+    /// when that cannot be done here: the post moved, the body or an anchor
+    /// link into it has an error, or `cache` does not hold the old body
+    /// (assemble again then).
+    pub fn replace_post(&mut self, i: usize, post: Arc<Post>, assets: &BTreeSet<String>, theme: &Theme, cache: &mut RenderCache) -> bool {
         let old = &self.entries[i].post;
-        let same = old.content_path == post.content_path && old.front_matter == post.front_matter && old.body_line == post.body_line;
+        let same = same_place(old, &post);
         let Some(cached) = cache.bodies.get(&post.content_path).filter(|c| same && Arc::ptr_eq(&c.post, old)) else { return false };
         let extra = cached.extra_comments.clone();
         let mut entry = self.entries[i].clone();
@@ -488,6 +490,30 @@ impl Site {
         }
         self.entries[i].translations.iter().copied().find(|&j| self.entries[j].post.lang == lang)
     }
+}
+
+/// Whether `b`, a new version of the post `a`, keeps everything assembling
+/// the site reads of a post besides its body and title: which file and post
+/// it is, its URL, its place in the lists (date, tags, draft), what the
+/// checks of the whole site look at (issue, related, translated_from, cover)
+/// and its template. The title is read only by the translation notices of its
+/// translations, which [`Site::replace_post`] works out again.
+pub fn same_place(a: &Post, b: &Post) -> bool {
+    a.content_path == b.content_path
+        && a.kind == b.kind
+        && a.key == b.key
+        && a.lang == b.lang
+        && a.slug == b.slug
+        && a.date == b.date
+        && a.updated == b.updated
+        && a.issue == b.issue
+        && a.tags == b.tags
+        && a.tag_slugs == b.tag_slugs
+        && a.related == b.related
+        && a.draft == b.draft
+        && a.template == b.template
+        && a.translated_from == b.translated_from
+        && a.cover == b.cover
 }
 
 /// How local references resolve (see [`crate::reference`]): to an entry

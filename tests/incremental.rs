@@ -145,6 +145,13 @@ fn every_kind_of_edit_matches_a_full_build() {
     site.write(&a, &text);
     site.check("title edit", &[&a]);
 
+    // A page's title: every page names the pages in its navigation.
+    let about = "content/pages/about.md";
+    let text = site.read(about).replacen("title: ", "title: 关于我们 ", 1);
+    site.write(about, &text);
+    let changes = site.check("page title edit", &[about]);
+    assert!(changes.written.iter().any(|p| p.starts_with("tags/")), "{:?}", changes.written);
+
     // The summary (first paragraph).
     let text = site.read(&a).replace("\n---\n", "\n---\n开头加一句。");
     site.write(&a, &text);
