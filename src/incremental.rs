@@ -19,10 +19,15 @@
 //! in place and its body rendered again, without assembling the site anew.
 //!
 //! [`Incremental::update`] leaves exactly the output a full build of the same
-//! files gives (tests/incremental.rs checks this), with one exception: the
-//! search index, which costs about as much to rebuild after any change as
-//! from scratch, is only marked stale. [`Incremental::finish`] brings it up
-//! to date; or [`Incremental::search_task`] builds it on another thread and
+//! files gives (tests/incremental.rs checks this), with two exceptions. The
+//! later pages of listings (page 2 on of the index, the archive and each
+//! tag), which a new, deleted or moved post shifts by one post each, are
+//! rendered by the next step instead: [`Incremental::catch_up`] (or the next
+//! update) renders them, so that the changed post's own page and the first
+//! page of each list are served first. And the search index, which costs
+//! about as much to rebuild after any change as from scratch, is only marked
+//! stale. [`Incremental::finish`] brings both up to date; or
+//! [`Incremental::search_task`] builds the index on another thread and
 //! [`Incremental::apply_search`] puts it in place (the live preview does so
 //! while it serves the changed pages).
 
@@ -58,6 +63,19 @@ impl Changes {
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.written.is_empty() && self.removed.is_empty()
+    }
+
+    /// What `self` and then `later` changed: a path written and then removed
+    /// is removed, one removed and then written again is written.
+    pub fn merge(&mut self, later: Changes) {
+        self.written.retain(|p| later.removed.binary_search(p).is_err());
+        self.removed.retain(|p| later.written.binary_search(p).is_err());
+        self.written.extend(later.written);
+        self.removed.extend(later.removed);
+        for list in [&mut self.written, &mut self.removed] {
+            list.sort();
+            list.dedup();
+        }
     }
 
     /// Every changed path, written or removed, sorted.
@@ -161,6 +179,8 @@ struct State {
     search_built: Option<u64>,
     /// Fingerprint the search index should have (`None`: search is off).
     search_wanted: Option<u64>,
+    /// Units whose files are behind the model: rendered by the next step.
+    deferred: BTreeSet<Unit>,
 }
 
 /// A unit as last rendered.
@@ -353,6 +373,8 @@ struct Plan {
     search_built: Option<u64>,
     /// Fingerprint the search index should have (`None`: search is off).
     search_wanted: Option<u64>,
+    /// Units left for the next step (their files stay as they were).
+    later: BTreeSet<Unit>,
 }
 
 impl Incremental {
@@ -388,9 +410,46 @@ impl Incremental {
         self.sources.as_ref()
     }
 
-    /// Whether [`Incremental::finish`] has work to do (the search index is stale).
+    /// Whether [`Incremental::finish`] has work to do (later pages of
+    /// listings to render, or the search index is stale).
     pub fn pending(&self) -> bool {
+        self.behind() || self.search_stale()
+    }
+
+    /// Whether the last update left later pages of listings for
+    /// [`Incremental::catch_up`].
+    pub fn behind(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| !s.deferred.is_empty())
+    }
+
+    fn search_stale(&self) -> bool {
         self.state.as_ref().is_some_and(|s| s.search_wanted.is_some() && s.search_built != s.search_wanted)
+    }
+
+    /// Render the pages the last update left behind (see [`Incremental::behind`]):
+    /// what that changed in the output. On error they stay behind and the
+    /// next update renders them.
+    pub fn catch_up(&mut self) -> Result<Changes, Vec<Error>> {
+        let (Some(state), Some(sources), Some(engine)) = (self.state.as_mut(), self.sources.as_ref(), self.engine.as_ref()) else {
+            return Ok(Changes::default());
+        };
+        if state.deferred.is_empty() {
+            return Ok(Changes::default());
+        }
+        let State { model, output, units, reads, deferred, .. } = state;
+        let todo: Vec<Unit> = std::mem::take(deferred).into_iter().filter(|u| units.contains_key(u)).collect();
+        let views = Views::with_cards(&model.site, &model.theme, Arc::clone(&model.cards));
+        let now = Now::new(&model.site, &views, &model.query, &model.fps);
+        let cx = Cx::new(model, &views, engine, sources);
+        let fresh = match render_units(&cx, &todo) {
+            Ok(fresh) => fresh,
+            Err(errors) => {
+                deferred.extend(todo);
+                return Err(errors);
+            }
+        };
+        let defs: Map<Unit, u64> = todo.iter().filter_map(|u| units.get(u).map(|k| (u.clone(), k.def))).collect();
+        Ok(apply(output, units, fresh, &defs, &[], |list| list.into_iter().map(|r| reads.id(r, &now)).collect()))
     }
 
     /// Read every file of the site and build it whole (search index included).
@@ -430,15 +489,19 @@ impl Incremental {
         self.run(false)
     }
 
-    /// Bring the search index up to date, if an update left it stale.
+    /// Render what the last update left behind and bring the search index
+    /// up to date, if it is stale.
     pub fn finish(&mut self) -> Result<Changes, Vec<Error>> {
-        Ok(self.search_task().and_then(|task| self.apply_search(task.run())).unwrap_or_default())
+        let mut changes = self.catch_up()?;
+        let index = self.search_task().and_then(|task| self.apply_search(task.run())).unwrap_or_default();
+        changes.merge(index);
+        Ok(changes)
     }
 
     /// The search index the last build left stale, to build on any thread
     /// ([`SearchTask::run`]) and then put in place with [`Incremental::apply_search`].
     pub fn search_task(&self) -> Option<SearchTask> {
-        let state = self.state.as_ref().filter(|_| self.pending())?;
+        let state = self.state.as_ref().filter(|_| self.search_stale())?;
         Some(SearchTask { site: Arc::clone(&state.model.site), fp: state.search_wanted? })
     }
 
@@ -457,13 +520,7 @@ impl Incremental {
     /// [`Incremental::update`] then [`Incremental::finish`]: the whole output up to date.
     pub fn update_all(&mut self, changed: &[PathBuf]) -> Result<Changes, Vec<Error>> {
         let mut changes = self.update(changed)?;
-        let more = self.finish()?;
-        changes.written.extend(more.written);
-        changes.removed.extend(more.removed);
-        for list in [&mut changes.written, &mut changes.removed] {
-            list.sort();
-            list.dedup();
-        }
+        changes.merge(self.finish()?);
         Ok(changes)
     }
 
@@ -551,7 +608,7 @@ impl Incremental {
         let state = self.state.as_mut()?;
         let sources = self.sources.as_ref()?;
         let engine = self.engine.as_mut()?;
-        let State { model, output, units, reads, search_built, search_wanted } = state;
+        let State { model, output, units, reads, search_built, search_wanted, deferred } = state;
         if units.is_empty() {
             return None;
         }
@@ -594,8 +651,8 @@ impl Incremental {
             .copied()
             .chain(site.config.languages.iter().filter_map(|l| reads.ids.get(&Read::Base(l.clone())).copied()))
             .collect();
-        let prev = Prev { units, reads, search_built: *search_built };
-        let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false, Some(&only)) {
+        let prev = Prev { units, reads, search_built: *search_built, deferred };
+        let mut plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false, true, Some(&only)) {
             Ok(p) => p,
             Err(errors) => return Some(Err(errors)),
         };
@@ -605,6 +662,7 @@ impl Incremental {
         }
         *search_built = plan.search_built;
         *search_wanted = plan.search_wanted;
+        *deferred = std::mem::take(&mut plan.later);
         let changes = commit(output, units, reads, plan, &now);
         self.touched.clear();
         self.failed = false;
@@ -686,10 +744,15 @@ impl Incremental {
         let now = Now::new(&model.site, &views, &query, &model.fps);
         let cx = Cx::new(&model, &views, engine, sources);
 
-        let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev { units: &s.units, reads: &s.reads, search_built: s.search_built });
+        let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev {
+            units: &s.units,
+            reads: &s.reads,
+            search_built: s.search_built,
+            deferred: &s.deferred,
+        });
         let defs = definitions(&model);
 
-        let plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search, None)?;
+        let mut plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search, !search, None)?;
 
         let prev_units = prev.as_ref().map(|p| p.units);
         let clash = reshaped(&plan, prev_units) && claims_twice(&plan, prev_units);
@@ -707,7 +770,7 @@ impl Incremental {
             Some(s) => (Output::default(), Map::default(), Reads::default(), Some(s.output)),
             None => (Output::default(), Map::default(), Reads::default(), Some(Output::default())),
         };
-        let (search_built, search_wanted) = (plan.search_built, plan.search_wanted);
+        let (search_built, search_wanted, deferred) = (plan.search_built, plan.search_wanted, std::mem::take(&mut plan.later));
         let mut changes = commit(&mut output, &mut units, &mut reads, plan, &now);
         if let Some(old) = old_output {
             changes = diff(&old, &output);
@@ -715,7 +778,7 @@ impl Incremental {
         drop(cx);
         drop(now);
         drop(views);
-        self.state = Some(State { model, output, units, reads, search_built, search_wanted });
+        self.state = Some(State { model, output, units, reads, search_built, search_wanted, deferred });
         self.everything = false;
         self.touched.clear();
         Ok(changes)
@@ -730,7 +793,15 @@ impl Incremental {
         let old = self.state.take().map(|s| s.output).unwrap_or_default();
         let changes = diff(&old, &output);
         let search = model.site.config.search.then(|| search_fingerprint(&model.site, &model.fps));
-        self.state = Some(State { model, output, units: Map::default(), reads: Reads::default(), search_built: search, search_wanted: search });
+        self.state = Some(State {
+            model,
+            output,
+            units: Map::default(),
+            reads: Reads::default(),
+            search_built: search,
+            search_wanted: search,
+            deferred: BTreeSet::new(),
+        });
         self.everything = true;
         self.touched.clear();
         Ok(changes)
@@ -742,6 +813,7 @@ struct Prev<'a> {
     units: &'a Map<Unit, Kept>,
     reads: &'a Reads,
     search_built: Option<u64>,
+    deferred: &'a BTreeSet<Unit>,
 }
 
 /// Every unit of a build of `model` but the search index, with its definition.
@@ -767,6 +839,8 @@ fn definitions(model: &Model) -> Map<Unit, u64> {
 
 /// Which units to render and their files. `defs` is every unit of the new
 /// build (`None`: the same units as before); without `prev`, all of them.
+/// With `defer`, the later pages of listings are left for the next step.
+#[allow(clippy::too_many_arguments)]
 fn plan(
     prev: Option<&Prev<'_>>,
     defs: Option<Map<Unit, u64>>,
@@ -774,6 +848,7 @@ fn plan(
     cx: &Cx<'_>,
     touched: &BTreeSet<String>,
     search: bool,
+    defer: bool,
     only: Option<&[u32]>,
 ) -> Result<Plan, Vec<Error>> {
     let site = cx.site;
@@ -794,7 +869,25 @@ fn plan(
         (None, Some(p)) => p.units.iter().filter(|(u, kept)| !matches!(u, Unit::Search) && stale(kept)).map(|(u, _)| u.clone()).collect(),
         (None, None) => Vec::new(),
     };
+    // What the last step left behind is due now, if it still exists.
+    if let Some(p) = prev {
+        let exists = |u: &Unit| defs.as_ref().map_or_else(|| p.units.contains_key(u), |d| d.contains_key(u));
+        dirty.extend(p.deferred.iter().filter(|u| exists(u)).cloned());
+    }
     dirty.sort();
+    dirty.dedup();
+    // Later pages of listings are left for the next step, when they have
+    // files to keep meanwhile.
+    let mut later = BTreeSet::new();
+    if let (true, Some(p)) = (defer, prev) {
+        dirty.retain(|u| {
+            let behind = matches!(u, Unit::Page(path) if p.units.contains_key(u) && cx.jobs.get(path.as_str()).is_some_and(|j| matches!(j.vars, Vars::List(_, n) if n > 1)));
+            if behind {
+                later.insert(u.clone());
+            }
+            !behind
+        });
+    }
     let gone: Vec<Unit> = match (&defs, prev) {
         (Some(defs), Some(p)) => p.units.keys().filter(|u| !matches!(u, Unit::Search) && !defs.contains_key(*u)).cloned().collect(),
         _ => Vec::new(),
@@ -816,7 +909,7 @@ fn plan(
     if let (Some(defs), Some(_)) = (defs.as_mut(), search_fp) {
         defs.insert(Unit::Search, 0);
     }
-    Ok(Plan { fresh, defs, gone, values, search_built: if render_search { search_fp } else { built }, search_wanted: search_fp })
+    Ok(Plan { fresh, defs, gone, values, search_built: if render_search { search_fp } else { built }, search_wanted: search_fp, later })
 }
 
 /// Whether a plan changes which paths units write: then two units could
