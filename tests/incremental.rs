@@ -81,7 +81,7 @@ impl Site {
 
     /// Tell the engine `changed`; check its output against a full build, and
     /// its reported changes against the outputs before and after. Returns
-    /// the changes of the update and of `finish` together.
+    /// the changes of the update and of `catch_up` together.
     fn check(&mut self, what: &str, changed: &[&str]) -> Changes {
         let paths: Vec<PathBuf> = changed.iter().map(PathBuf::from).collect();
         let fast = self.inc.update(&paths).unwrap_or_else(|e| panic!("{what}: {}", e[0]));
@@ -90,16 +90,17 @@ impl Site {
         let stale: Vec<String> =
             differences(self.inc.output(), &expected).into_iter().filter(|p| !p.contains("search/") && !p.contains("page/")).collect();
         assert_eq!(stale, Vec::<String>::new(), "{what}: differs from a full build before finish");
+        let behind = self.inc.catch_up().unwrap_or_else(|e| panic!("{what}: {}", e[0]));
         let rest = self.inc.finish().unwrap_or_else(|e| panic!("{what}: {}", e[0]));
         assert_eq!(differences(self.inc.output(), &expected), Vec::<String>::new(), "{what}: differs from a full build");
         assert!(!self.inc.pending());
-        let mut reported: Vec<String> = fast.paths().into_iter().chain(rest.paths()).collect();
+        let mut reported: Vec<String> = fast.paths().into_iter().chain(behind.paths()).chain(rest.paths()).collect();
         reported.sort();
         reported.dedup();
         assert_eq!(reported, differences(&self.last, &expected), "{what}: reported changes");
         self.last = expected;
         let mut all = fast;
-        all.merge(rest);
+        all.merge(behind);
         all
     }
 }
