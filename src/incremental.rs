@@ -755,7 +755,8 @@ impl Incremental {
         let mut plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search, !search, None)?;
 
         let prev_units = prev.as_ref().map(|p| p.units);
-        let clash = reshaped(&plan, prev_units) && claims_twice(&plan, prev_units);
+        let kept = prev_units.zip(self.state.as_ref().map(|s| &s.output));
+        let clash = reshaped(&plan, prev_units) && claims_twice(&plan, kept);
         if clash {
             drop(cx);
             drop(now);
@@ -923,20 +924,20 @@ fn reshaped(plan: &Plan, prev: Option<&Map<Unit, Kept>>) -> bool {
         })
 }
 
-/// Whether two units of the new build write the same path.
-fn claims_twice(plan: &Plan, prev: Option<&Map<Unit, Kept>>) -> bool {
+/// Whether two units of the new build write the same path: two units
+/// rendered now, or one rendered now and one kept as it was. `prev` is the
+/// last build's units and output; the output holds the paths of all its
+/// units, so those of the units kept as they were are the output's paths
+/// but those the units rendered now or gone wrote.
+fn claims_twice(plan: &Plan, prev: Option<(&Map<Unit, Kept>, &Output)>) -> bool {
     let mut claimed: HashSet<&str> = HashSet::new();
-    let units: Vec<&Unit> = match &plan.defs {
-        Some(defs) => defs.keys().collect(),
-        None => prev.map_or(Vec::new(), |p| p.keys().collect()),
-    };
-    units.into_iter().any(|u| {
-        let paths: Vec<&str> = match plan.fresh.get(u) {
-            Some(fresh) => fresh.files.iter().map(|(p, _)| p.as_str()).collect(),
-            None => prev.and_then(|o| o.get(u)).map_or(Vec::new(), |kept| kept.paths.iter().map(String::as_str).collect()),
-        };
-        paths.into_iter().any(|p| !claimed.insert(p))
-    })
+    if plan.fresh.values().flat_map(|f| &f.files).any(|(p, _)| !claimed.insert(p)) {
+        return true;
+    }
+    let Some((units, output)) = prev else { return false };
+    let released: HashSet<&str> =
+        plan.fresh.keys().chain(&plan.gone).filter_map(|u| units.get(u)).flat_map(|k| k.paths.iter().map(String::as_str)).collect();
+    claimed.into_iter().any(|p| output.files.contains_key(p) && !released.contains(p))
 }
 
 /// Carry out `plan` on the kept output, units and reads.

@@ -222,27 +222,25 @@ impl Site {
         }
 
         // Related posts, by slug: the same language first, then any.
-        let mut by_slug: BTreeMap<(String, String), usize> = BTreeMap::new();
-        let mut slug_any: BTreeMap<String, usize> = BTreeMap::new();
+        // Keys borrowed from the posts: `slug_any` gives the hints of later errors too.
+        let mut by_slug: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut slug_any: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post) {
-            by_slug.entry((e.post.lang.clone(), e.post.slug.clone())).or_insert(i);
-            slug_any.entry(e.post.slug.clone()).or_insert(i);
+            by_slug.entry((e.post.lang.as_str(), e.post.slug.as_str())).or_insert(i);
+            slug_any.entry(e.post.slug.as_str()).or_insert(i);
         }
         let mut related = vec![Vec::new(); entries.len()];
         for (i, e) in entries.iter().enumerate() {
             for r in &e.post.related {
-                match by_slug.get(&(e.post.lang.clone(), r.clone())).or_else(|| slug_any.get(r)) {
+                match by_slug.get(&(e.post.lang.as_str(), r.as_str())).or_else(|| slug_any.get(r.as_str())) {
                     Some(&j) if j != i => related[i].push(j),
                     Some(_) => errors.push(key_error(e, "related", r, format!("`related` lists this post itself (`{r}`)"))),
                     None => {
-                        let hint = crate::error::did_you_mean(r, slug_any.keys().map(String::as_str));
+                        let hint = crate::error::did_you_mean(r, slug_any.keys().copied());
                         errors.push(key_error(e, "related", r, format!("`related`: no post has the slug `{r}`{hint}")));
                     }
                 }
             }
-        }
-        for (e, r) in entries.iter_mut().zip(related) {
-            e.related = r;
         }
 
         // Comments files, by slug.
@@ -255,7 +253,7 @@ impl Site {
         for file in comment_files {
             let targets = posts_by_slug.get(file.slug.as_str()).map(Vec::as_slice).unwrap_or_default();
             if targets.is_empty() {
-                let hint = crate::error::did_you_mean(&file.slug, slug_any.keys().map(String::as_str));
+                let hint = crate::error::did_you_mean(&file.slug, slug_any.keys().copied());
                 errors.push(Error::file(&file.path, format!("comments for `{}`, but no post has that slug{hint}", file.slug)));
             }
             for &i in targets {
@@ -276,6 +274,11 @@ impl Site {
             }
         }
         drop(posts_by_slug);
+        drop(by_slug);
+        drop(slug_any);
+        for (e, r) in entries.iter_mut().zip(related) {
+            e.related = r;
+        }
         cache.comments.retain(|k, _| comments_used.contains(k));
 
         // Render every body in parallel; links resolve against the placed entries.
@@ -786,7 +789,7 @@ fn tag_collisions(posts: &[Arc<Post>], config: &Config, errors: &mut Vec<Error>)
                 None => {
                     first.insert((p.lang.as_str(), slug), (tag, p));
                 }
-                Some((spelling, other)) if slug::tag_identity(spelling) != slug::tag_identity(tag) => {
+                Some((spelling, other)) if *spelling != tag.as_str() && slug::tag_identity(spelling) != slug::tag_identity(tag) => {
                     if reported.insert((p.lang.as_str(), slug.as_str(), slug::tag_identity(tag))) {
                         let (l0, c0, _) = place(other, spelling);
                         let (line, col, text) = place(p, tag);
@@ -848,11 +851,16 @@ fn key_location(e: &Entry, key: &str) -> String {
     }
 }
 
+/// `p` lowercased; most paths already are, and are not copied then.
+fn fold(p: &str) -> std::borrow::Cow<'_, str> {
+    if p.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) { p.to_lowercase().into() } else { p.into() }
+}
+
 /// Duplicate slugs (also those differing only in case) and issue numbers per
 /// language, naming both files.
 fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
     let mut paths: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut folded: HashMap<String, usize> = HashMap::new();
+    let mut folded: HashMap<std::borrow::Cow<'_, str>, usize> = HashMap::new();
     let mut issues: BTreeMap<(&str, u32), usize> = BTreeMap::new();
     // Visit in path order, so the "first" file of a clash is stable.
     let mut order: Vec<usize> = (0..entries.len()).collect();
@@ -875,7 +883,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
         } else {
             paths.insert(&e.path, i);
             // macOS and Windows ignore case in file names: there `About/` and `about/` are one folder.
-            match folded.get(&e.path.to_lowercase()) {
+            match folded.get(&fold(&e.path)) {
                 Some(&j) if !same_post(j) => {
                     let message = format!(
                         "slug `{}` differs only in case from `{}` of {}: on file systems that ignore case (macOS, Windows) /{} and /{} are one folder, and one page would overwrite the other",
@@ -893,7 +901,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
                 }
                 Some(_) => {}
                 None => {
-                    folded.insert(e.path.to_lowercase(), i);
+                    folded.insert(fold(&e.path), i);
                 }
             }
         }
