@@ -878,11 +878,12 @@ fn plan(
     dirty.sort();
     dirty.dedup();
     // Later pages of listings are left for the next step, when they have
-    // files to keep meanwhile.
+    // files to keep meanwhile and were not left behind already.
     let mut later = BTreeSet::new();
     if let (true, Some(p)) = (defer, prev) {
         dirty.retain(|u| {
-            let behind = matches!(u, Unit::Page(path) if p.units.contains_key(u) && cx.jobs.get(path.as_str()).is_some_and(|j| matches!(j.vars, Vars::List(_, n) if n > 1)));
+            let later_page = |path: &String| cx.jobs.get(path.as_str()).is_some_and(|j| matches!(j.vars, Vars::List(_, n) if n > 1));
+            let behind = matches!(u, Unit::Page(path) if p.units.contains_key(u) && !p.deferred.contains(u) && later_page(path));
             if behind {
                 later.insert(u.clone());
             }

@@ -317,6 +317,38 @@ fn search_is_left_stale_until_finish() {
 }
 
 #[test]
+fn a_new_post_serves_its_page_first_and_the_shifted_pages_next() {
+    let mut site = Site::new(60);
+    let before = site.inc.output().clone();
+    let c = "content/posts/2031-05-06-newest.md";
+    site.write(c, "---\ntitle: 最新\ndate: 2031-05-06 09:00\ntags: [Rust]\n---\n最新的一篇。\n");
+    let first = site.inc.update(&[PathBuf::from(c)]).unwrap();
+    assert!(site.inc.behind() && site.inc.pending());
+    assert!(first.written.contains(&"posts/newest/index.html".to_string()) && first.written.contains(&"index.html".to_string()), "{first:?}");
+    // Only a page the lists did not have yet (the index grew by a page) is rendered at once.
+    assert!(first.written.iter().all(|p| !p.contains("page/") || !before.files.contains_key(p)), "{first:?}");
+    let expected = full(site.root()).unwrap();
+    let lagging = differences(site.inc.output(), &expected);
+    assert!(lagging.iter().any(|p| p.starts_with("page/")), "{lagging:?}");
+    assert!(lagging.iter().all(|p| p.contains("page/") || p.starts_with("search/")), "{lagging:?}");
+    let next = site.inc.catch_up().unwrap();
+    assert!(!site.inc.behind());
+    assert!(!next.is_empty() && next.written.iter().all(|p| p.contains("page/")), "{next:?}");
+    site.inc.finish().unwrap();
+    assert_eq!(differences(site.inc.output(), &expected), Vec::<String>::new());
+    // Deleted, and not caught up: the next update renders what it left behind.
+    site.remove(c);
+    site.inc.update(&[PathBuf::from(c)]).unwrap();
+    assert!(site.inc.behind());
+    site.inc.update(&[PathBuf::from(c)]).unwrap();
+    assert!(!site.inc.behind());
+    let lagging: Vec<String> = differences(site.inc.output(), &before).into_iter().filter(|p| !p.starts_with("search/")).collect();
+    assert_eq!(lagging, Vec::<String>::new());
+    site.inc.finish().unwrap();
+    assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
+}
+
+#[test]
 fn a_translation_notice_follows_edits_of_its_original() {
     let mut site = Site::new(30);
     let posts = site.posts();
