@@ -12,6 +12,8 @@
 //! Prints one line per kind of edit for scripts/bench (tab-separated: kind,
 //! posts, tool, seconds, 0, 0, peak RSS in KB, note) and details on stderr.
 //! The site is edited in place and restored afterwards: give it a copy.
+//! After each update, the later pages of listings it left behind are
+//! rendered (`Incremental::catch_up`, timed apart), then the search index.
 //! With `BENCH_NO_SEARCH=1` the search index is left stale after each edit
 //! (to time or profile the rebuilds alone).
 
@@ -119,77 +121,88 @@ fn main() {
         }),
         ("date", &|k| with_line(&original, "date", &format!("date: {}", shifted(k)))),
     ];
-    let report = |kind: &str, updates: Vec<Duration>, finishes: Vec<Duration>, written: usize| {
+    let report = |kind: &str, updates: Vec<Duration>, later: Vec<Duration>, finishes: Vec<Duration>, written: (usize, usize)| {
         let (u, p90, max) = spread(updates);
+        let (l, _, _) = spread(later);
         let (f, _, _) = spread(finishes);
+        let (now, behind) = written;
         eprintln!(
-            "{kind:>6} edit: rebuild median {:.1} ms, p90 {:.1}, max {:.1} ({rounds} rounds, {written} files rewritten); search index after it {:.0} ms",
+            "{kind:>6} edit: rebuild median {:.1} ms, p90 {:.1}, max {:.1} ({rounds} rounds, {now} files rewritten); later pages {:.1} ms ({behind} files); search index after it {:.0} ms",
             ms(u),
             ms(p90),
             ms(max),
+            ms(l),
             ms(f)
         );
         println!(
-            "rebuild\t{posts}\tgen\t{:.4}\t0\t0\t{}\t{kind} edit, {written} files rewritten, p90 {:.1} ms; then search index {:.0} ms",
+            "rebuild\t{posts}\tgen\t{:.4}\t0\t0\t{}\t{kind} edit, {now} files rewritten, p90 {:.1} ms; then {behind} files of later pages {:.0} ms, search index {:.0} ms",
             u.as_secs_f64(),
             status_kb("VmHWM:"),
             ms(p90),
+            ms(l),
             ms(f)
         );
     };
+    let count = |result: Result<gen_site::incremental::Changes, Vec<gen_site::error::Error>>| match result {
+        Ok(changes) => changes.written.len() + changes.removed.len(),
+        Err(errors) => {
+            eprintln!("{}", errors[0]);
+            std::process::exit(1)
+        }
+    };
     let timed = |inc: &mut Incremental, rel: &Path| {
         let t = Instant::now();
-        let written = match inc.update(&[rel.to_path_buf()]) {
-            Ok(changes) => changes.written.len() + changes.removed.len(),
-            Err(errors) => {
-                eprintln!("{}", errors[0]);
-                std::process::exit(1)
-            }
-        };
+        let written = count(inc.update(&[rel.to_path_buf()]));
         let update = t.elapsed();
+        let t = Instant::now();
+        let behind = count(inc.catch_up());
+        let later = t.elapsed();
         let t = Instant::now();
         if std::env::var_os("BENCH_NO_SEARCH").is_none() {
             let _ = inc.finish();
         }
-        (update, t.elapsed(), written)
+        (update, later, t.elapsed(), (written, behind))
     };
     for (kind, edit) in edits {
-        let (mut updates, mut finishes, mut written) = (Vec::new(), Vec::new(), 0);
+        let (mut updates, mut later, mut finishes, mut written) = (Vec::new(), Vec::new(), Vec::new(), (0, 0));
         for k in 0..rounds {
             write(&file, &edit(k));
-            let (u, f, w) = timed(&mut inc, &rel);
+            let (u, l, f, w) = timed(&mut inc, &rel);
             updates.push(u);
+            later.push(l);
             finishes.push(f);
             written = w;
         }
-        report(kind, updates, finishes, written);
+        report(kind, updates, later, finishes, written);
     }
     write(&file, &original);
     let _ = inc.update_all(std::slice::from_ref(&rel));
 
     // A new post, the newest of the site, then deleted again.
-    let (mut new_u, mut new_f, mut new_w) = (Vec::new(), Vec::new(), 0);
-    let (mut del_u, mut del_f, mut del_w) = (Vec::new(), Vec::new(), 0);
+    let (mut new_u, mut new_l, mut new_f, mut new_w) = (Vec::new(), Vec::new(), Vec::new(), (0, 0));
+    let (mut del_u, mut del_l, mut del_f, mut del_w) = (Vec::new(), Vec::new(), Vec::new(), (0, 0));
     for k in 0..rounds {
         let rel = PathBuf::from(format!("content/posts/bench-new-{k}.md"));
         let file = root.join(&rel);
         let date = if newest.len() == 10 && newest.as_bytes()[4] == b'-' { newest.clone() } else { "2030-01-01".to_string() };
         write(&file, &format!("---\ntitle: \"New post {k}\"\ndate: {date} 23:59\ntags: [Rust]\n---\n\nA new post.\n"));
-        let (u, f, w) = timed(&mut inc, &rel);
+        let (u, l, f, w) = timed(&mut inc, &rel);
         new_u.push(u);
+        new_l.push(l);
         new_f.push(f);
         new_w = w;
         if let Err(e) = std::fs::remove_file(&file) {
             eprintln!("cannot remove {}: {e}", file.display());
             std::process::exit(1)
         }
-        let (u, f, w) = timed(&mut inc, &rel);
+        let (u, l, f, w) = timed(&mut inc, &rel);
         del_u.push(u);
+        del_l.push(l);
         del_f.push(f);
         del_w = w;
     }
-    report("new", new_u, new_f, new_w);
-    report("delete", del_u, del_f, del_w);
+    report("new", new_u, new_l, new_f, new_w);
+    report("delete", del_u, del_l, del_f, del_w);
 }
 
 fn write(file: &Path, text: &str) {

@@ -13,14 +13,21 @@
 //! when something it read has a new value. A unit that is gone takes its
 //! files with it. Config or theme changes start over.
 //!
-//! A post whose front matter did not change keeps the site's shape: its body
-//! is rendered again in place, without assembling the site anew.
+//! A post edited in a way that keeps its place in the site (its body, title,
+//! summary or another key lists and pages show, not its date, tags, slug or
+//! language: [`crate::site::same_place`]) keeps the site's shape: it is put
+//! in place and its body rendered again, without assembling the site anew.
 //!
 //! [`Incremental::update`] leaves exactly the output a full build of the same
-//! files gives (tests/incremental.rs checks this), with one exception: the
-//! search index, which costs about as much to rebuild after any change as
-//! from scratch, is only marked stale. [`Incremental::finish`] brings it up
-//! to date; or [`Incremental::search_task`] builds it on another thread and
+//! files gives (tests/incremental.rs checks this), with two exceptions. The
+//! later pages of listings (page 2 on of the index, the archive and each
+//! tag), which a new, deleted or moved post shifts by one post each, are
+//! rendered by the next step instead: [`Incremental::catch_up`] (or the next
+//! update) renders them, so that the changed post's own page and the first
+//! page of each list are served first. And the search index, which costs
+//! about as much to rebuild after any change as from scratch, is only marked
+//! stale. [`Incremental::finish`] brings both up to date; or
+//! [`Incremental::search_task`] builds the index on another thread and
 //! [`Incremental::apply_search`] puts it in place (the live preview does so
 //! while it serves the changed pages).
 
@@ -56,6 +63,19 @@ impl Changes {
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.written.is_empty() && self.removed.is_empty()
+    }
+
+    /// What `self` and then `later` changed: a path written and then removed
+    /// is removed, one removed and then written again is written.
+    pub fn merge(&mut self, later: Changes) {
+        self.written.retain(|p| later.removed.binary_search(p).is_err());
+        self.removed.retain(|p| later.written.binary_search(p).is_err());
+        self.written.extend(later.written);
+        self.removed.extend(later.removed);
+        for list in [&mut self.written, &mut self.removed] {
+            list.sort();
+            list.dedup();
+        }
     }
 
     /// Every changed path, written or removed, sorted.
@@ -159,6 +179,8 @@ struct State {
     search_built: Option<u64>,
     /// Fingerprint the search index should have (`None`: search is off).
     search_wanted: Option<u64>,
+    /// Units whose files are behind the model: rendered by the next step.
+    deferred: BTreeSet<Unit>,
 }
 
 /// A unit as last rendered.
@@ -321,6 +343,11 @@ fn page_definition(job: &Job, site: &Site) -> u64 {
     h.finish()
 }
 
+/// [`EntryFp::meta`] of a post.
+fn meta_fingerprint(post: &Post) -> u64 {
+    hash_of(&(&post.content_path, &post.front_matter, post.body_line))
+}
+
 /// The search index is made of every post and body.
 fn search_fingerprint(site: &Site, fps: &[EntryFp]) -> u64 {
     let mut h = hasher(hash_of(&site.config.source));
@@ -346,6 +373,8 @@ struct Plan {
     search_built: Option<u64>,
     /// Fingerprint the search index should have (`None`: search is off).
     search_wanted: Option<u64>,
+    /// Units left for the next step (their files stay as they were).
+    later: BTreeSet<Unit>,
 }
 
 impl Incremental {
@@ -381,9 +410,46 @@ impl Incremental {
         self.sources.as_ref()
     }
 
-    /// Whether [`Incremental::finish`] has work to do (the search index is stale).
+    /// Whether [`Incremental::finish`] has work to do (later pages of
+    /// listings to render, or the search index is stale).
     pub fn pending(&self) -> bool {
+        self.behind() || self.search_stale()
+    }
+
+    /// Whether the last update left later pages of listings for
+    /// [`Incremental::catch_up`].
+    pub fn behind(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| !s.deferred.is_empty())
+    }
+
+    fn search_stale(&self) -> bool {
         self.state.as_ref().is_some_and(|s| s.search_wanted.is_some() && s.search_built != s.search_wanted)
+    }
+
+    /// Render the pages the last update left behind (see [`Incremental::behind`]):
+    /// what that changed in the output. On error they stay behind and the
+    /// next update renders them.
+    pub fn catch_up(&mut self) -> Result<Changes, Vec<Error>> {
+        let (Some(state), Some(sources), Some(engine)) = (self.state.as_mut(), self.sources.as_ref(), self.engine.as_ref()) else {
+            return Ok(Changes::default());
+        };
+        if state.deferred.is_empty() {
+            return Ok(Changes::default());
+        }
+        let State { model, output, units, reads, deferred, .. } = state;
+        let todo: Vec<Unit> = std::mem::take(deferred).into_iter().filter(|u| units.contains_key(u)).collect();
+        let views = Views::with_cards(&model.site, &model.theme, Arc::clone(&model.cards));
+        let now = Now::new(&model.site, &views, &model.query, &model.fps);
+        let cx = Cx::new(model, &views, engine, sources);
+        let fresh = match render_units(&cx, &todo) {
+            Ok(fresh) => fresh,
+            Err(errors) => {
+                deferred.extend(todo);
+                return Err(errors);
+            }
+        };
+        let defs: Map<Unit, u64> = todo.iter().filter_map(|u| units.get(u).map(|k| (u.clone(), k.def))).collect();
+        Ok(apply(output, units, fresh, &defs, &[], |list| list.into_iter().map(|r| reads.id(r, &now)).collect()))
     }
 
     /// Read every file of the site and build it whole (search index included).
@@ -417,21 +483,25 @@ impl Incremental {
             return self.build();
         }
         self.take(delta);
-        if let Some(done) = self.body_only() {
+        if let Some(done) = self.in_place() {
             return done;
         }
         self.run(false)
     }
 
-    /// Bring the search index up to date, if an update left it stale.
+    /// Render what the last update left behind and bring the search index
+    /// up to date, if it is stale.
     pub fn finish(&mut self) -> Result<Changes, Vec<Error>> {
-        Ok(self.search_task().and_then(|task| self.apply_search(task.run())).unwrap_or_default())
+        let mut changes = self.catch_up()?;
+        let index = self.search_task().and_then(|task| self.apply_search(task.run())).unwrap_or_default();
+        changes.merge(index);
+        Ok(changes)
     }
 
     /// The search index the last build left stale, to build on any thread
     /// ([`SearchTask::run`]) and then put in place with [`Incremental::apply_search`].
     pub fn search_task(&self) -> Option<SearchTask> {
-        let state = self.state.as_ref().filter(|_| self.pending())?;
+        let state = self.state.as_ref().filter(|_| self.search_stale())?;
         Some(SearchTask { site: Arc::clone(&state.model.site), fp: state.search_wanted? })
     }
 
@@ -450,13 +520,7 @@ impl Incremental {
     /// [`Incremental::update`] then [`Incremental::finish`]: the whole output up to date.
     pub fn update_all(&mut self, changed: &[PathBuf]) -> Result<Changes, Vec<Error>> {
         let mut changes = self.update(changed)?;
-        let more = self.finish()?;
-        changes.written.extend(more.written);
-        changes.removed.extend(more.removed);
-        for list in [&mut changes.written, &mut changes.removed] {
-            list.sort();
-            list.dedup();
-        }
+        changes.merge(self.finish()?);
         Ok(changes)
     }
 
@@ -531,11 +595,12 @@ impl Incremental {
         self.sources = Some(new);
     }
 
-    /// The way for the common edit: one post whose front matter did not
-    /// change. Its body is rendered again in place, the site keeps its shape
-    /// and its pages. `None` when this way does not apply; after a change it
-    /// could not finish, the next build takes the long way.
-    fn body_only(&mut self) -> Option<Result<Changes, Vec<Error>>> {
+    /// The way for the common edit: one post that keeps its place in the
+    /// site ([`crate::site::same_place`]). It is put in place and its body
+    /// rendered again; the site keeps its shape and its pages. `None` when
+    /// this way does not apply; after a change it could not finish, the next
+    /// build takes the long way.
+    fn in_place(&mut self) -> Option<Result<Changes, Vec<Error>>> {
         if self.everything || self.failed || self.touched.len() != 1 {
             return None;
         }
@@ -543,13 +608,13 @@ impl Incremental {
         let state = self.state.as_mut()?;
         let sources = self.sources.as_ref()?;
         let engine = self.engine.as_mut()?;
-        let State { model, output, units, reads, search_built, search_wanted } = state;
+        let State { model, output, units, reads, search_built, search_wanted, deferred } = state;
         if units.is_empty() {
             return None;
         }
         let i = model.site.entries.iter().position(|e| e.post.content_path == path)?;
         let post = build::parse_post(&path, sources.content.get(&path)?, &model.site.config).ok()?;
-        if !Arc::make_mut(&mut model.site).replace_body(i, Arc::clone(&post), &model.assets, &model.theme, self.cache.bodies()) {
+        if !Arc::make_mut(&mut model.site).replace_post(i, Arc::clone(&post), &model.assets, &model.theme, self.cache.bodies()) {
             return None;
         }
         self.cache.set_post(post);
@@ -559,7 +624,13 @@ impl Incremental {
         let e = &site.entries[i];
         let card = Arc::new(views::card(site, i));
         let old = model.fps[i];
-        let fp = EntryFp { path: old.path, post: hash_of(&*e.post), meta: old.meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
+        let fp = EntryFp {
+            path: old.path,
+            post: hash_of(&*e.post),
+            meta: meta_fingerprint(&e.post),
+            rendered: hash_of(&*e.rendered),
+            card: hash_of(&card),
+        };
         self.memo.insert(path, Memo { post: Arc::clone(&e.post), rendered: Arc::clone(&e.rendered), fp, card: card.clone() });
         model.fps[i] = fp;
         Arc::make_mut(&mut model.cards)[i] = card;
@@ -571,15 +642,17 @@ impl Incremental {
         let views = Views::with_cards(site, &model.theme, Arc::clone(&model.cards));
         let now = Now::new(site, &views, &query, &model.fps);
         let cx = Cx::new(model, &views, engine, sources);
-        // Only this post's reads and its translations' (whose pages tell whether they are behind) can have changed.
+        // Only this post's reads and its translations' (whose pages tell whether they are behind)
+        // can have changed, and what every page shares (the `site` object names the pages).
         let only: Vec<u32> = std::iter::once(i)
             .chain(site.entries[i].translations.iter().copied())
             .filter_map(|j| reads.of_post.get(&site.entries[j].post.content_path))
             .flatten()
             .copied()
+            .chain(site.config.languages.iter().filter_map(|l| reads.ids.get(&Read::Base(l.clone())).copied()))
             .collect();
-        let prev = Prev { units, reads, search_built: *search_built };
-        let plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false, Some(&only)) {
+        let prev = Prev { units, reads, search_built: *search_built, deferred };
+        let mut plan = match plan(Some(&prev), None, &now, &cx, &self.touched, false, true, Some(&only)) {
             Ok(p) => p,
             Err(errors) => return Some(Err(errors)),
         };
@@ -589,6 +662,7 @@ impl Incremental {
         }
         *search_built = plan.search_built;
         *search_wanted = plan.search_wanted;
+        *deferred = std::mem::take(&mut plan.later);
         let changes = commit(output, units, reads, plan, &now);
         self.touched.clear();
         self.failed = false;
@@ -625,7 +699,7 @@ impl Incremental {
                 }
                 let card = Arc::new(views::card(&site, i));
                 let post = m.filter(|m| Arc::ptr_eq(&m.post, &e.post)).map_or_else(|| hash_of(&*e.post), |m| m.fp.post);
-                let meta = hash_of(&(&e.post.content_path, &e.post.front_matter, e.post.body_line));
+                let meta = meta_fingerprint(&e.post);
                 let fp = EntryFp { path: hash_of(&e.post.content_path), post, meta, rendered: hash_of(&*e.rendered), card: hash_of(&card) };
                 Some((fp, card))
             })
@@ -670,13 +744,19 @@ impl Incremental {
         let now = Now::new(&model.site, &views, &query, &model.fps);
         let cx = Cx::new(&model, &views, engine, sources);
 
-        let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev { units: &s.units, reads: &s.reads, search_built: s.search_built });
+        let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev {
+            units: &s.units,
+            reads: &s.reads,
+            search_built: s.search_built,
+            deferred: &s.deferred,
+        });
         let defs = definitions(&model);
 
-        let plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search, None)?;
+        let mut plan = plan(prev.as_ref(), Some(defs), &now, &cx, &self.touched, search, !search, None)?;
 
         let prev_units = prev.as_ref().map(|p| p.units);
-        let clash = reshaped(&plan, prev_units) && claims_twice(&plan, prev_units);
+        let kept = prev_units.zip(self.state.as_ref().map(|s| &s.output));
+        let clash = reshaped(&plan, prev_units) && claims_twice(&plan, kept);
         if clash {
             drop(cx);
             drop(now);
@@ -691,7 +771,7 @@ impl Incremental {
             Some(s) => (Output::default(), Map::default(), Reads::default(), Some(s.output)),
             None => (Output::default(), Map::default(), Reads::default(), Some(Output::default())),
         };
-        let (search_built, search_wanted) = (plan.search_built, plan.search_wanted);
+        let (search_built, search_wanted, deferred) = (plan.search_built, plan.search_wanted, std::mem::take(&mut plan.later));
         let mut changes = commit(&mut output, &mut units, &mut reads, plan, &now);
         if let Some(old) = old_output {
             changes = diff(&old, &output);
@@ -699,7 +779,7 @@ impl Incremental {
         drop(cx);
         drop(now);
         drop(views);
-        self.state = Some(State { model, output, units, reads, search_built, search_wanted });
+        self.state = Some(State { model, output, units, reads, search_built, search_wanted, deferred });
         self.everything = false;
         self.touched.clear();
         Ok(changes)
@@ -714,7 +794,15 @@ impl Incremental {
         let old = self.state.take().map(|s| s.output).unwrap_or_default();
         let changes = diff(&old, &output);
         let search = model.site.config.search.then(|| search_fingerprint(&model.site, &model.fps));
-        self.state = Some(State { model, output, units: Map::default(), reads: Reads::default(), search_built: search, search_wanted: search });
+        self.state = Some(State {
+            model,
+            output,
+            units: Map::default(),
+            reads: Reads::default(),
+            search_built: search,
+            search_wanted: search,
+            deferred: BTreeSet::new(),
+        });
         self.everything = true;
         self.touched.clear();
         Ok(changes)
@@ -726,6 +814,7 @@ struct Prev<'a> {
     units: &'a Map<Unit, Kept>,
     reads: &'a Reads,
     search_built: Option<u64>,
+    deferred: &'a BTreeSet<Unit>,
 }
 
 /// Every unit of a build of `model` but the search index, with its definition.
@@ -751,6 +840,8 @@ fn definitions(model: &Model) -> Map<Unit, u64> {
 
 /// Which units to render and their files. `defs` is every unit of the new
 /// build (`None`: the same units as before); without `prev`, all of them.
+/// With `defer`, the later pages of listings are left for the next step.
+#[allow(clippy::too_many_arguments)]
 fn plan(
     prev: Option<&Prev<'_>>,
     defs: Option<Map<Unit, u64>>,
@@ -758,6 +849,7 @@ fn plan(
     cx: &Cx<'_>,
     touched: &BTreeSet<String>,
     search: bool,
+    defer: bool,
     only: Option<&[u32]>,
 ) -> Result<Plan, Vec<Error>> {
     let site = cx.site;
@@ -778,7 +870,26 @@ fn plan(
         (None, Some(p)) => p.units.iter().filter(|(u, kept)| !matches!(u, Unit::Search) && stale(kept)).map(|(u, _)| u.clone()).collect(),
         (None, None) => Vec::new(),
     };
+    // What the last step left behind is due now, if it still exists.
+    if let Some(p) = prev {
+        let exists = |u: &Unit| defs.as_ref().map_or_else(|| p.units.contains_key(u), |d| d.contains_key(u));
+        dirty.extend(p.deferred.iter().filter(|u| exists(u)).cloned());
+    }
     dirty.sort();
+    dirty.dedup();
+    // Later pages of listings are left for the next step, when they have
+    // files to keep meanwhile and were not left behind already.
+    let mut later = BTreeSet::new();
+    if let (true, Some(p)) = (defer, prev) {
+        dirty.retain(|u| {
+            let later_page = |path: &String| cx.jobs.get(path.as_str()).is_some_and(|j| matches!(j.vars, Vars::List(_, n) if n > 1));
+            let behind = matches!(u, Unit::Page(path) if p.units.contains_key(u) && !p.deferred.contains(u) && later_page(path));
+            if behind {
+                later.insert(u.clone());
+            }
+            !behind
+        });
+    }
     let gone: Vec<Unit> = match (&defs, prev) {
         (Some(defs), Some(p)) => p.units.keys().filter(|u| !matches!(u, Unit::Search) && !defs.contains_key(*u)).cloned().collect(),
         _ => Vec::new(),
@@ -800,7 +911,7 @@ fn plan(
     if let (Some(defs), Some(_)) = (defs.as_mut(), search_fp) {
         defs.insert(Unit::Search, 0);
     }
-    Ok(Plan { fresh, defs, gone, values, search_built: if render_search { search_fp } else { built }, search_wanted: search_fp })
+    Ok(Plan { fresh, defs, gone, values, search_built: if render_search { search_fp } else { built }, search_wanted: search_fp, later })
 }
 
 /// Whether a plan changes which paths units write: then two units could
@@ -814,20 +925,20 @@ fn reshaped(plan: &Plan, prev: Option<&Map<Unit, Kept>>) -> bool {
         })
 }
 
-/// Whether two units of the new build write the same path.
-fn claims_twice(plan: &Plan, prev: Option<&Map<Unit, Kept>>) -> bool {
+/// Whether two units of the new build write the same path: two units
+/// rendered now, or one rendered now and one kept as it was. `prev` is the
+/// last build's units and output; the output holds the paths of all its
+/// units, so those of the units kept as they were are the output's paths
+/// but those the units rendered now or gone wrote.
+fn claims_twice(plan: &Plan, prev: Option<(&Map<Unit, Kept>, &Output)>) -> bool {
     let mut claimed: HashSet<&str> = HashSet::new();
-    let units: Vec<&Unit> = match &plan.defs {
-        Some(defs) => defs.keys().collect(),
-        None => prev.map_or(Vec::new(), |p| p.keys().collect()),
-    };
-    units.into_iter().any(|u| {
-        let paths: Vec<&str> = match plan.fresh.get(u) {
-            Some(fresh) => fresh.files.iter().map(|(p, _)| p.as_str()).collect(),
-            None => prev.and_then(|o| o.get(u)).map_or(Vec::new(), |kept| kept.paths.iter().map(String::as_str).collect()),
-        };
-        paths.into_iter().any(|p| !claimed.insert(p))
-    })
+    if plan.fresh.values().flat_map(|f| &f.files).any(|(p, _)| !claimed.insert(p)) {
+        return true;
+    }
+    let Some((units, output)) = prev else { return false };
+    let released: HashSet<&str> =
+        plan.fresh.keys().chain(&plan.gone).filter_map(|u| units.get(u)).flat_map(|k| k.paths.iter().map(String::as_str)).collect();
+    claimed.into_iter().any(|p| output.files.contains_key(p) && !released.contains(p))
 }
 
 /// Carry out `plan` on the kept output, units and reads.

@@ -222,27 +222,25 @@ impl Site {
         }
 
         // Related posts, by slug: the same language first, then any.
-        let mut by_slug: BTreeMap<(String, String), usize> = BTreeMap::new();
-        let mut slug_any: BTreeMap<String, usize> = BTreeMap::new();
+        // Keys borrowed from the posts: `slug_any` gives the hints of later errors too.
+        let mut by_slug: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut slug_any: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post) {
-            by_slug.entry((e.post.lang.clone(), e.post.slug.clone())).or_insert(i);
-            slug_any.entry(e.post.slug.clone()).or_insert(i);
+            by_slug.entry((e.post.lang.as_str(), e.post.slug.as_str())).or_insert(i);
+            slug_any.entry(e.post.slug.as_str()).or_insert(i);
         }
         let mut related = vec![Vec::new(); entries.len()];
         for (i, e) in entries.iter().enumerate() {
             for r in &e.post.related {
-                match by_slug.get(&(e.post.lang.clone(), r.clone())).or_else(|| slug_any.get(r)) {
+                match by_slug.get(&(e.post.lang.as_str(), r.as_str())).or_else(|| slug_any.get(r.as_str())) {
                     Some(&j) if j != i => related[i].push(j),
                     Some(_) => errors.push(key_error(e, "related", r, format!("`related` lists this post itself (`{r}`)"))),
                     None => {
-                        let hint = crate::error::did_you_mean(r, slug_any.keys().map(String::as_str));
+                        let hint = crate::error::did_you_mean(r, slug_any.keys().copied());
                         errors.push(key_error(e, "related", r, format!("`related`: no post has the slug `{r}`{hint}")));
                     }
                 }
             }
-        }
-        for (e, r) in entries.iter_mut().zip(related) {
-            e.related = r;
         }
 
         // Comments files, by slug.
@@ -255,7 +253,7 @@ impl Site {
         for file in comment_files {
             let targets = posts_by_slug.get(file.slug.as_str()).map(Vec::as_slice).unwrap_or_default();
             if targets.is_empty() {
-                let hint = crate::error::did_you_mean(&file.slug, slug_any.keys().map(String::as_str));
+                let hint = crate::error::did_you_mean(&file.slug, slug_any.keys().copied());
                 errors.push(Error::file(&file.path, format!("comments for `{}`, but no post has that slug{hint}", file.slug)));
             }
             for &i in targets {
@@ -276,6 +274,11 @@ impl Site {
             }
         }
         drop(posts_by_slug);
+        drop(by_slug);
+        drop(slug_any);
+        for (e, r) in entries.iter_mut().zip(related) {
+            e.related = r;
+        }
         cache.comments.retain(|k, _| comments_used.contains(k));
 
         // Render every body in parallel; links resolve against the placed entries.
@@ -440,14 +443,16 @@ impl Site {
         self.tags.get(lang).is_some_and(|ts| ts.binary_search_by(|t| t.slug.as_str().cmp(slug)).is_ok())
     }
 
-    /// Put a new version of entry `i`'s post in place whose front matter is the
-    /// same as the old one's (only the body changed), and render its body the
-    /// way [`Site::assemble_cached`] would. Returns false, changing nothing,
-    /// when that cannot be done here: the body or an anchor link into it has
-    /// an error, or `cache` does not hold the old body (assemble again then).
-    pub fn replace_body(&mut self, i: usize, post: Arc<Post>, assets: &BTreeSet<String>, theme: &Theme, cache: &mut RenderCache) -> bool {
+    /// Put a new version of entry `i`'s post in place that keeps the post's
+    /// place in the site ([`same_place`]: its body, title, summary or other
+    /// shown keys changed), and render its body the way
+    /// [`Site::assemble_cached`] would. Returns false, changing nothing,
+    /// when that cannot be done here: the post moved, the body or an anchor
+    /// link into it has an error, or `cache` does not hold the old body
+    /// (assemble again then).
+    pub fn replace_post(&mut self, i: usize, post: Arc<Post>, assets: &BTreeSet<String>, theme: &Theme, cache: &mut RenderCache) -> bool {
         let old = &self.entries[i].post;
-        let same = old.content_path == post.content_path && old.front_matter == post.front_matter && old.body_line == post.body_line;
+        let same = same_place(old, &post);
         let Some(cached) = cache.bodies.get(&post.content_path).filter(|c| same && Arc::ptr_eq(&c.post, old)) else { return false };
         let extra = cached.extra_comments.clone();
         let mut entry = self.entries[i].clone();
@@ -488,6 +493,30 @@ impl Site {
         }
         self.entries[i].translations.iter().copied().find(|&j| self.entries[j].post.lang == lang)
     }
+}
+
+/// Whether `b`, a new version of the post `a`, keeps everything assembling
+/// the site reads of a post besides its body and title: which file and post
+/// it is, its URL, its place in the lists (date, tags, draft), what the
+/// checks of the whole site look at (issue, related, translated_from, cover)
+/// and its template. The title is read only by the translation notices of its
+/// translations, which [`Site::replace_post`] works out again.
+pub fn same_place(a: &Post, b: &Post) -> bool {
+    a.content_path == b.content_path
+        && a.kind == b.kind
+        && a.key == b.key
+        && a.lang == b.lang
+        && a.slug == b.slug
+        && a.date == b.date
+        && a.updated == b.updated
+        && a.issue == b.issue
+        && a.tags == b.tags
+        && a.tag_slugs == b.tag_slugs
+        && a.related == b.related
+        && a.draft == b.draft
+        && a.template == b.template
+        && a.translated_from == b.translated_from
+        && a.cover == b.cover
 }
 
 /// How local references resolve (see [`crate::reference`]): to an entry
@@ -760,7 +789,7 @@ fn tag_collisions(posts: &[Arc<Post>], config: &Config, errors: &mut Vec<Error>)
                 None => {
                     first.insert((p.lang.as_str(), slug), (tag, p));
                 }
-                Some((spelling, other)) if slug::tag_identity(spelling) != slug::tag_identity(tag) => {
+                Some((spelling, other)) if *spelling != tag.as_str() && slug::tag_identity(spelling) != slug::tag_identity(tag) => {
                     if reported.insert((p.lang.as_str(), slug.as_str(), slug::tag_identity(tag))) {
                         let (l0, c0, _) = place(other, spelling);
                         let (line, col, text) = place(p, tag);
@@ -822,11 +851,16 @@ fn key_location(e: &Entry, key: &str) -> String {
     }
 }
 
+/// `p` lowercased; most paths already are, and are not copied then.
+fn fold(p: &str) -> std::borrow::Cow<'_, str> {
+    if p.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) { p.to_lowercase().into() } else { p.into() }
+}
+
 /// Duplicate slugs (also those differing only in case) and issue numbers per
 /// language, naming both files.
 fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
     let mut paths: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut folded: HashMap<String, usize> = HashMap::new();
+    let mut folded: HashMap<std::borrow::Cow<'_, str>, usize> = HashMap::new();
     let mut issues: BTreeMap<(&str, u32), usize> = BTreeMap::new();
     // Visit in path order, so the "first" file of a clash is stable.
     let mut order: Vec<usize> = (0..entries.len()).collect();
@@ -849,7 +883,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
         } else {
             paths.insert(&e.path, i);
             // macOS and Windows ignore case in file names: there `About/` and `about/` are one folder.
-            match folded.get(&e.path.to_lowercase()) {
+            match folded.get(&fold(&e.path)) {
                 Some(&j) if !same_post(j) => {
                     let message = format!(
                         "slug `{}` differs only in case from `{}` of {}: on file systems that ignore case (macOS, Windows) /{} and /{} are one folder, and one page would overwrite the other",
@@ -867,7 +901,7 @@ fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
                 }
                 Some(_) => {}
                 None => {
-                    folded.insert(e.path.to_lowercase(), i);
+                    folded.insert(fold(&e.path), i);
                 }
             }
         }

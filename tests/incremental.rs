@@ -80,23 +80,28 @@ impl Site {
     }
 
     /// Tell the engine `changed`; check its output against a full build, and
-    /// its reported changes against the outputs before and after.
+    /// its reported changes against the outputs before and after. Returns
+    /// the changes of the update and of `catch_up` together.
     fn check(&mut self, what: &str, changed: &[&str]) -> Changes {
         let paths: Vec<PathBuf> = changed.iter().map(PathBuf::from).collect();
         let fast = self.inc.update(&paths).unwrap_or_else(|e| panic!("{what}: {}", e[0]));
         let expected = full(self.root()).unwrap_or_else(|e| panic!("{what}: full build failed: {}", e[0]));
-        // Before `finish`, only the search index may lag behind.
-        let stale: Vec<String> = differences(self.inc.output(), &expected).into_iter().filter(|p| !p.contains("search/")).collect();
+        // Before `finish`, only the search index and the later pages of listings may lag behind.
+        let stale: Vec<String> =
+            differences(self.inc.output(), &expected).into_iter().filter(|p| !p.contains("search/") && !p.contains("page/")).collect();
         assert_eq!(stale, Vec::<String>::new(), "{what}: differs from a full build before finish");
+        let behind = self.inc.catch_up().unwrap_or_else(|e| panic!("{what}: {}", e[0]));
         let rest = self.inc.finish().unwrap_or_else(|e| panic!("{what}: {}", e[0]));
         assert_eq!(differences(self.inc.output(), &expected), Vec::<String>::new(), "{what}: differs from a full build");
         assert!(!self.inc.pending());
-        let mut reported: Vec<String> = fast.paths().into_iter().chain(rest.paths()).collect();
+        let mut reported: Vec<String> = fast.paths().into_iter().chain(behind.paths()).chain(rest.paths()).collect();
         reported.sort();
         reported.dedup();
         assert_eq!(reported, differences(&self.last, &expected), "{what}: reported changes");
         self.last = expected;
-        fast
+        let mut all = fast;
+        all.merge(behind);
+        all
     }
 }
 
@@ -144,6 +149,13 @@ fn every_kind_of_edit_matches_a_full_build() {
     let text = site.read(&a).replacen("title: \"", "title: \"新标题：", 1);
     site.write(&a, &text);
     site.check("title edit", &[&a]);
+
+    // A page's title: every page names the pages in its navigation.
+    let about = "content/pages/about.md";
+    let text = site.read(about).replacen("title: ", "title: 关于我们 ", 1);
+    site.write(about, &text);
+    let changes = site.check("page title edit", &[about]);
+    assert!(changes.written.iter().any(|p| p.starts_with("tags/")), "{:?}", changes.written);
 
     // The summary (first paragraph).
     let text = site.read(&a).replace("\n---\n", "\n---\n开头加一句。");
@@ -277,7 +289,9 @@ fn search_is_left_stale_until_finish() {
     let text = site.read(&a).replace("<!-- more -->", "<!-- more -->\n\n独一无二的搜索词语。");
     site.write(&a, &text);
     site.inc.update(&[PathBuf::from(&a)]).unwrap();
-    assert!(site.inc.pending());
+    // Its card changed (the word count): later index pages that list it are left for `catch_up`.
+    site.inc.catch_up().unwrap();
+    assert!(!site.inc.behind() && site.inc.pending());
     let changes = site.inc.finish().unwrap();
     assert!(changes.written.iter().all(|p| p.contains("search/")), "{:?}", changes.written);
     assert!(!changes.written.is_empty());
@@ -296,7 +310,41 @@ fn search_is_left_stale_until_finish() {
     let task = site.inc.search_task().unwrap();
     let index = std::thread::spawn(move || task.run()).join().unwrap();
     assert!(site.inc.apply_search(index).is_some());
+    // The card of the post changed (its word count): the later index pages that list it follow.
+    site.inc.catch_up().unwrap();
     assert!(!site.inc.pending());
+    assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
+}
+
+#[test]
+fn a_new_post_serves_its_page_first_and_the_shifted_pages_next() {
+    let mut site = Site::new(60);
+    let before = site.inc.output().clone();
+    let c = "content/posts/2031-05-06-newest.md";
+    site.write(c, "---\ntitle: 最新\ndate: 2031-05-06 09:00\ntags: [Rust]\n---\n最新的一篇。\n");
+    let first = site.inc.update(&[PathBuf::from(c)]).unwrap();
+    assert!(site.inc.behind() && site.inc.pending());
+    assert!(first.written.contains(&"posts/newest/index.html".to_string()) && first.written.contains(&"index.html".to_string()), "{first:?}");
+    // Only a page the lists did not have yet (the index grew by a page) is rendered at once.
+    assert!(first.written.iter().all(|p| !p.contains("page/") || !before.files.contains_key(p)), "{first:?}");
+    let expected = full(site.root()).unwrap();
+    let lagging = differences(site.inc.output(), &expected);
+    assert!(lagging.iter().any(|p| p.starts_with("page/")), "{lagging:?}");
+    assert!(lagging.iter().all(|p| p.contains("page/") || p.starts_with("search/")), "{lagging:?}");
+    let next = site.inc.catch_up().unwrap();
+    assert!(!site.inc.behind());
+    assert!(!next.is_empty() && next.written.iter().all(|p| p.contains("page/")), "{next:?}");
+    site.inc.finish().unwrap();
+    assert_eq!(differences(site.inc.output(), &expected), Vec::<String>::new());
+    // Deleted, and not caught up: the next update renders what it left behind.
+    site.remove(c);
+    site.inc.update(&[PathBuf::from(c)]).unwrap();
+    assert!(site.inc.behind());
+    site.inc.update(&[PathBuf::from(c)]).unwrap();
+    assert!(!site.inc.behind());
+    let lagging: Vec<String> = differences(site.inc.output(), &before).into_iter().filter(|p| !p.starts_with("search/")).collect();
+    assert_eq!(lagging, Vec::<String>::new());
+    site.inc.finish().unwrap();
     assert_eq!(differences(site.inc.output(), &full(site.root()).unwrap()), Vec::<String>::new());
 }
 

@@ -167,9 +167,10 @@ async fn shutdown_signal() {
 }
 
 /// Wait for changes, rebuild, publish, report. Bursts that arrive while a
-/// build runs are taken together by the next one. A search index a rebuild
-/// left stale is built on a thread of its own meanwhile, and served (without
-/// a reload) if no change came in the meantime.
+/// build runs are taken together by the next one. The later pages of
+/// listings a rebuild left behind are rendered and published right after
+/// it. A search index a rebuild left stale is built on a thread of its own
+/// meanwhile, and served (without a reload) if no change came in the meantime.
 fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: &Shared, events: &Receiver<WatchEvent>) {
     let stopping = shared.stopping();
     let (index_tx, index_rx) = mpsc::channel();
@@ -181,6 +182,22 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
             if let Some(changes) = preview.apply_search(index) {
                 shared.publish_data(&changes, preview.output());
                 println!("  search index updated in {}", ms(started));
+            }
+        }
+        if good && preview.behind() {
+            let started = Instant::now();
+            let result = preview.catch_up();
+            good = result.is_ok();
+            let errors = result.as_ref().err().cloned();
+            match shared.publish(result.as_ref().map_err(Clone::clone), preview.output(), preview.base_path()) {
+                Outcome::Failed => {
+                    super::report(&errors.unwrap_or_default(), "rebuild");
+                    eprintln!("  after {}; the error is shown in the browser", ms(started));
+                }
+                Outcome::Reload(files) | Outcome::Css(files) => {
+                    println!("  later pages of lists: {} changed in {}", files_count(files.len()), ms(started))
+                }
+                Outcome::Unchanged | Outcome::Cleared => {}
             }
         }
         if !indexing && good {

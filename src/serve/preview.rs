@@ -88,6 +88,17 @@ impl Preview {
         self.site.as_ref().map_or_else(|| EMPTY.get_or_init(Output::default), Incremental::output)
     }
 
+    /// Whether the last rebuild left later pages of listings for [`Preview::catch_up`].
+    pub fn behind(&self) -> bool {
+        self.site.as_ref().is_some_and(Incremental::behind)
+    }
+
+    /// Render the later pages of listings the last rebuild left behind (a
+    /// new post shifts every index page): what that changed in the output.
+    pub fn catch_up(&mut self) -> Result<Changes, Vec<Error>> {
+        self.site.as_mut().map_or_else(|| Ok(Changes::default()), Incremental::catch_up)
+    }
+
     /// The search index the last rebuild left stale, to build on another
     /// thread and hand to [`Preview::apply_search`].
     pub fn search_task(&self) -> Option<SearchTask> {
