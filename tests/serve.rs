@@ -620,6 +620,18 @@ fn browser_reloads_after_an_edit() {
     until(&mut browser, "document.readyState === 'complete' && document.body.innerText.includes('原始版本')", "first load");
     eval(&mut browser, "window.__genMarker = 1; true");
 
+    // Another post's body changes: its page and lists, not this page, which stays as it is.
+    let events = server.events();
+    let second = "content/posts/2024-02-01-second.md";
+    let text = std::fs::read_to_string(site.join(second)).unwrap();
+    std::fs::write(site.join(second), format!("{text}\n又加了一段。\n")).unwrap();
+    let (_, data) = events.expect(&["reload"]);
+    let changed: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let changed: Vec<&str> = changed["changed"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(changed.contains(&"posts/second/index.html") && !changed.contains(&"posts/hello/index.html"), "{changed:?}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(eval(&mut browser, "window.__genMarker === 1"), serde_json::Value::Bool(true), "a page the rebuild did not change reloaded");
+
     std::fs::write(site.join(HELLO), hello_post("浏览器看到了新内容。")).unwrap();
     until(&mut browser, "window.__genMarker === undefined && document.body.innerText.includes('浏览器看到了新内容')", "reload after edit");
 

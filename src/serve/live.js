@@ -4,6 +4,8 @@
   "use strict";
   const me = document.currentScript;
   let version = me ? me.dataset.version : "";
+  // This page's file in the output (`posts/hello/index.html`); none on a 404.
+  const file = me ? me.dataset.file : undefined;
   const OVERLAY = "__gen-overlay";
 
   function showErrors(errors) {
@@ -62,7 +64,19 @@
     if (d.version !== version) location.reload();
     else showErrors(d.errors);
   });
-  events.addEventListener("reload", () => location.reload());
+  // Whether a rebuild that changed `changed` (paths in the output) changed
+  // what this page shows: its own file, or anything but other pages, feeds,
+  // text editions and data (an image, a script, a font, a stylesheet).
+  function affected(changed) {
+    if (!file || !Array.isArray(changed)) return true;
+    return changed.some((p) => p === file || !/\.(html|xml|txt|json)$/i.test(p));
+  }
+
+  events.addEventListener("reload", (ev) => {
+    const d = JSON.parse(ev.data);
+    if (affected(d.changed)) location.reload();
+    else version = d.version;
+  });
   events.addEventListener("css", (ev) => {
     version = JSON.parse(ev.data).version;
     showErrors([]);

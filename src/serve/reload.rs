@@ -55,15 +55,20 @@ pub fn errors_json(errors: &[Error]) -> serde_json::Value {
 }
 
 /// What goes before `</body>` of every served page: the current errors (as
-/// JSON the script shows at once) and the script tagged with the version.
-pub fn snippet(version: &str, errors: &[Error]) -> String {
+/// JSON the script shows at once) and the script tagged with the version and,
+/// for a file of the output, its path there (`posts/hello/index.html`): the
+/// page then reloads only when a rebuild changed it or something it may show
+/// (see `live.js`). Without a file (a 404, the error page) it reloads on
+/// every rebuild.
+pub fn snippet(version: &str, errors: &[Error], file: Option<&str>) -> String {
     let mut s = String::new();
     if !errors.is_empty() {
         // `<` is escaped so no text in an error can close the script element.
         let data = errors_json(errors).to_string().replace('<', "\\u003c");
         s.push_str(&format!("<script type=\"application/json\" id=\"__gen-errors\">{data}</script>"));
     }
-    s.push_str(&format!("<script src=\"/__gen/live.js\" data-version=\"{}\"></script>", crate::escape::html(version)));
+    let file = file.map(|f| format!(" data-file=\"{}\"", crate::escape::html(f))).unwrap_or_default();
+    s.push_str(&format!("<script src=\"/__gen/live.js\" data-version=\"{}\"{file}></script>", crate::escape::html(version)));
     s
 }
 
@@ -77,7 +82,7 @@ pub fn error_page(version: &str, errors: &[Error]) -> String {
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>gen: build failed</title>\
          <meta name=\"viewport\" content=\"width=device-width\"></head>\n<body>\n<h1>The site could not be built</h1>\n\
          <p>gen serve keeps watching; this page reloads when the build succeeds.</p>\n{list}{}</body>\n</html>\n",
-        snippet(version, errors)
+        snippet(version, errors, None)
     )
 }
 
@@ -88,12 +93,16 @@ mod tests {
     #[test]
     fn snippet_carries_errors_safely() {
         let e = Error::new("content/posts/a.md", 3, 7, "bad </script><script>alert(1)</script>");
-        let s = snippet("v1", &[e]);
+        let s = snippet("v1", &[e], None);
         assert_eq!(s.matches("</script>").count(), 2, "{s}");
         assert!(s.contains("\\u003c/script>"));
         assert!(s.contains("content/posts/a.md:3:7: error: bad"));
         assert!(s.ends_with("<script src=\"/__gen/live.js\" data-version=\"v1\"></script>"));
-        assert_eq!(snippet("v2", &[]), "<script src=\"/__gen/live.js\" data-version=\"v2\"></script>");
+        assert_eq!(snippet("v2", &[], None), "<script src=\"/__gen/live.js\" data-version=\"v2\"></script>");
+        assert_eq!(
+            snippet("v3", &[], Some("posts/a&b/index.html")),
+            "<script src=\"/__gen/live.js\" data-version=\"v3\" data-file=\"posts/a&amp;b/index.html\"></script>"
+        );
     }
 
     #[test]

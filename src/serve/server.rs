@@ -117,7 +117,9 @@ fn file(status: StatusCode, key: &str, snap: &Snapshot) -> Response {
     let Some(bytes) = snap.output.files.get(key) else {
         return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 Not Found\n");
     };
-    let body = if http::is_html(key) { http::inject(bytes, &reload::snippet(&snap.version, &snap.errors)) } else { bytes.to_vec() };
+    // A page served for another path (a 404) waits for that path, not for its own file.
+    let shown = (status == StatusCode::OK).then_some(key);
+    let body = if http::is_html(key) { http::inject(bytes, &reload::snippet(&snap.version, &snap.errors, shown)) } else { bytes.to_vec() };
     respond(status, http::content_type(key), body)
 }
 
