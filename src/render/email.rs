@@ -189,11 +189,7 @@ pub(crate) fn letter(
     if let Some(c) = &e.cover_url {
         page["cover"]["image"] = json!(cover_url(c, &e.permalink));
     }
-    ctx.insert("page", &page);
-    ctx.insert("page_kind", "email");
-    ctx.insert(
-        "email",
-        &json!({
+    let email = json!({
             "view_online": e.permalink,
             "home": format!("{}{}", config.base_url, config.lang_prefix(lang)),
             "unsubscribe_url": config.email.unsubscribe_url,
@@ -201,8 +197,13 @@ pub(crate) fn letter(
             "code_css": &*inliner.code_css(&config.highlight.light),
             // Escaped for an attribute, with a mail service's merge tag kept as written.
             "unsubscribe_href": config.email.unsubscribe_url.as_deref().map(crate::escape::html_keeping_merge_tags),
-        }),
-    );
+    });
+    // Moved into the context, not copied (the page carries the whole body).
+    let vars: serde_json::Map<String, serde_json::Value> =
+        [("page", page), ("page_kind", json!("email")), ("email", email)].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    if let Ok(vars) = tera::Context::from_value(serde_json::Value::Object(vars)) {
+        ctx.extend(vars);
+    }
     let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
     let (html, text) = editions(&rendered, &e.permalink, inliner).map_err(|err| {
         Error::file(&e.post.path, format!("its email edition cannot be written (theme {}, templates/email.html): {err}", theme.name))

@@ -18,7 +18,6 @@
 use super::html::Attr;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 /// A parsed stylesheet: its rules, indexed by the key of their rightmost compound.
@@ -242,13 +241,13 @@ fn merge(matched: &[Declaration], existing: Option<&str>) -> Option<String> {
 #[derive(Default)]
 pub struct StyleCache {
     /// An element's own key (see [`StyleCache::key`]) → its number.
-    keys: FxHashMap<String, u32>,
+    keys: FxHashMap<Vec<u8>, u32>,
     /// (node of the parent, key of the element) → node of the element; node 0 is the document.
     nodes: FxHashMap<(u32, u32), u32>,
     /// What node `n` is given, at `matched[n - 1]`.
     matched: Vec<Arc<Matched>>,
     /// The key being built.
-    buf: String,
+    buf: Vec<u8>,
 }
 
 /// The nodes a cache keeps before it starts again, so that a build whose
@@ -267,12 +266,13 @@ impl StyleCache {
     fn key(&mut self, sheet: &Stylesheet, element: &Element<'_>) {
         let buf = &mut self.buf;
         buf.clear();
-        // Each field with its length; an absent one as `!`, which no length starts with.
+        // Each field after its length; an absent one as the length `u32::MAX`.
         let mut field = |s: Option<&str>| match s {
             Some(s) => {
-                let _ = write!(buf, "{}:{s}", s.len());
+                buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
             }
-            None => buf.push('!'),
+            None => buf.extend_from_slice(&u32::MAX.to_le_bytes()),
         };
         field(Some(element.name));
         field(element.attr("id").filter(|id| sheet.ids.contains(*id)));
@@ -315,7 +315,7 @@ impl<'s, 'a> Styler<'s, 'a> {
     pub fn enter(&mut self, element: Element<'a>, existing: Option<&str>) -> Option<Arc<str>> {
         let parent = self.nodes.last().copied().unwrap_or(0);
         self.cache.key(self.sheet, &element);
-        let key = match self.cache.keys.get(self.cache.buf.as_str()) {
+        let key = match self.cache.keys.get(self.cache.buf.as_slice()) {
             Some(&k) => k,
             None => {
                 let k = self.cache.keys.len() as u32;
@@ -707,7 +707,7 @@ mod tests {
                 Token::Start { name, attrs, self_closing, .. } => {
                     let existing = attrs.iter().find(|a| a.name == "style").map(|a| a.value.as_str());
                     if let Some(s) = styler.enter(Element::new(name, attrs), existing) {
-                        out.push((name.clone(), crate::render::html::decode(&s)));
+                        out.push((name.clone(), crate::render::html::decode(&s).into_owned()));
                     }
                     if *self_closing || name == "br" || name == "img" {
                         styler.leave_last();
