@@ -52,7 +52,7 @@ pub fn tokenize(html: &str) -> Vec<Token<'_>> {
     let mut text_start = 0;
     while pos < bytes.len() {
         if bytes[pos] != b'<' {
-            pos += 1;
+            pos = html[pos..].find('<').map_or(bytes.len(), |i| pos + i);
             continue;
         }
         let rest = &html[pos..];
@@ -63,13 +63,13 @@ pub fn tokenize(html: &str) -> Vec<Token<'_>> {
             let end = rest.find('>').map_or(html.len(), |i| pos + i + 1);
             (Token::Other, end)
         } else if let Some(after) = rest.strip_prefix("</") {
-            let name: String = after.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-            if name.is_empty() {
+            let len = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+            if len == 0 {
                 pos += 1;
                 continue;
             }
             let end = rest.find('>').map_or(html.len(), |i| pos + i + 1);
-            (Token::End { name: name.to_ascii_lowercase(), span: pos..end }, end)
+            (Token::End { name: after[..len].to_ascii_lowercase(), span: pos..end }, end)
         } else {
             match start_tag(html, pos) {
                 Some((token, end)) => (token, end),
