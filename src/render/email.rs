@@ -99,7 +99,8 @@ fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner)
 /// slow for the email edition's budget (10% of a build): at 10,000 posts,
 /// css-inline for all CSS and lol_html for the rewriting made the email
 /// edition about 52% of the build's CPU time instead of about 34%, and
-/// lol_html's rewriting alone (with gen's inliner) about 44%
+/// lol_html's rewriting alone (with gen's inliner) about 44%; gen's is
+/// about 27% since its matches are kept for the whole build
 /// (docs/bench.md, "Email edition"). css-inline parses each letter's
 /// stylesheet again (its API takes CSS as text) and matches every selector
 /// against a tree it builds per letter; a lol_html pass over a letter cost
