@@ -6,7 +6,7 @@
 use super::Engine;
 use super::feeds::cover_url;
 use super::html::{self, Attr, Token};
-use super::inline_css::{Element, Styler, Stylesheet};
+use super::inline_css::{Element, StyleCache, Styler, Stylesheet};
 use super::views::Views;
 use crate::error::Error;
 use crate::markdown::cjk::is_cjk_like;
@@ -99,19 +99,39 @@ fn letters_with(site: &Site, theme: &Theme, entries: &[usize], inliner: Inliner)
 /// slow for the email edition's budget (10% of a build): at 10,000 posts,
 /// css-inline for all CSS and lol_html for the rewriting made the email
 /// edition about 52% of the build's CPU time instead of about 34%, and
-/// lol_html's rewriting alone (with gen's inliner) about 44%
+/// lol_html's rewriting alone (with gen's inliner) about 44%; gen's is
+/// about 27% since its matches are kept for the whole build
 /// (docs/bench.md, "Email edition"). css-inline parses each letter's
 /// stylesheet again (its API takes CSS as text) and matches every selector
 /// against a tree it builds per letter; a lol_html pass over a letter cost
 /// more than gen's one scan, which the inliner and the text edition share.
 pub(crate) struct Inliner {
     /// Stylesheets seen so far, by text; `None` for those left to css-inline.
-    sheets: Mutex<Vec<(String, Option<Arc<Stylesheet>>)>>,
+    sheets: Mutex<Vec<(String, Option<Arc<Sheet>>)>>,
     fallback: css_inline::CSSInliner<'static>,
     /// The code stylesheet of a syntect theme, made on first use.
     code: Mutex<Option<(String, Arc<str>)>>,
     /// Leave every stylesheet to css-inline (the benchmark's comparison).
     only_css_inline: bool,
+}
+
+/// A stylesheet gen's inliner matches, with what its matching found so far:
+/// one [`StyleCache`] per letter being styled at once, taken by a letter and
+/// given back after it, so that every letter of a build benefits from the
+/// letters before it without a lock per element.
+pub(crate) struct Sheet {
+    sheet: Stylesheet,
+    caches: Mutex<Vec<StyleCache>>,
+}
+
+impl Sheet {
+    /// The edits that style the letter `tokens` of `rendered`.
+    fn style_edits(&self, rendered: &str, tokens: &[Token<'_>]) -> Vec<(Range<usize>, Replacement)> {
+        let mut cache = self.caches.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop().unwrap_or_default();
+        let edits = style_edits(rendered, tokens, &self.sheet, &mut cache);
+        self.caches.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(cache);
+        edits
+    }
 }
 
 impl Default for Inliner {
@@ -137,7 +157,7 @@ impl Inliner {
     }
 
     /// The parsed form of `css`, parsed on first use.
-    fn sheet(&self, css: &str) -> Option<Arc<Stylesheet>> {
+    fn sheet(&self, css: &str) -> Option<Arc<Sheet>> {
         if self.only_css_inline {
             return None;
         }
@@ -145,7 +165,7 @@ impl Inliner {
         if let Some((_, sheet)) = sheets.iter().find(|(text, _)| text == css) {
             return sheet.clone();
         }
-        let sheet = Stylesheet::parse(css).map(Arc::new);
+        let sheet = Stylesheet::parse(css).map(|sheet| Arc::new(Sheet { sheet, caches: Mutex::new(Vec::new()) }));
         sheets.push((css.to_string(), sheet.clone()));
         sheet
     }
@@ -170,11 +190,7 @@ pub(crate) fn letter(
     if let Some(c) = &e.cover_url {
         page["cover"]["image"] = json!(cover_url(c, &e.permalink));
     }
-    ctx.insert("page", &page);
-    ctx.insert("page_kind", "email");
-    ctx.insert(
-        "email",
-        &json!({
+    let email = json!({
             "view_online": e.permalink,
             "home": format!("{}{}", config.base_url, config.lang_prefix(lang)),
             "unsubscribe_url": config.email.unsubscribe_url,
@@ -182,8 +198,13 @@ pub(crate) fn letter(
             "code_css": &*inliner.code_css(&config.highlight.light),
             // Escaped for an attribute, with a mail service's merge tag kept as written.
             "unsubscribe_href": config.email.unsubscribe_url.as_deref().map(crate::escape::html_keeping_merge_tags),
-        }),
-    );
+    });
+    // Moved into the context, not copied (the page carries the whole body).
+    let vars: serde_json::Map<String, serde_json::Value> =
+        [("page", page), ("page_kind", json!("email")), ("email", email)].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    if let Ok(vars) = tera::Context::from_value(serde_json::Value::Object(vars)) {
+        ctx.extend(vars);
+    }
     let rendered = engine.render("email.html", &ctx, Some(&e.post.path))?;
     let (html, text) = editions(&rendered, &e.permalink, inliner).map_err(|err| {
         Error::file(&e.post.path, format!("its email edition cannot be written (theme {}, templates/email.html): {err}", theme.name))
@@ -201,7 +222,7 @@ const MAX_INLINE_DEPTH: usize = 1_000;
 /// same tokens.
 fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, String), String> {
     let mut tokens = html::tokenize(rendered);
-    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut edits: Vec<(Range<usize>, Replacement)> = Vec::new();
     let mut css = String::new();
     let (mut depth, mut max_depth) = (0usize, 0usize);
     let mut in_style = false;
@@ -216,14 +237,14 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
                     if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") && !crate::escape::has_merge_tag(&a.value) {
                         let abs = html::absolute(&a.value, page);
                         if abs != a.value {
-                            edits.push((a.span.clone(), html::escape_attr(&abs)));
+                            edits.push((a.span.clone(), html::escape_attr(&abs).into()));
                             a.value = abs;
                         }
                     }
                 }
                 if name == "img" && !attrs.iter().any(|a| a.name == "alt") {
                     let at = span.start + 4;
-                    edits.push((at..at, " alt=\"\"".to_string()));
+                    edits.push((at..at, " alt=\"\"".to_string().into()));
                     attrs.push(Attr { name: "alt".into(), value: String::new(), span: at..at, has_value: true });
                 }
                 in_style = name == "style" && !*self_closing;
@@ -251,7 +272,7 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
     }
     let html = match inliner.sheet(&css) {
         Some(sheet) => {
-            edits.extend(style_edits(rendered, &tokens, &sheet));
+            edits.extend(sheet.style_edits(rendered, &tokens));
             apply(rendered, edits)
         }
         None => charset_first(&inliner.fallback.inline(&apply(rendered, edits)).map_err(|e| e.to_string())?),
@@ -377,9 +398,9 @@ fn watch_url(url: &str) -> String {
 
 /// The edits that inline `sheet`: a `style` attribute for each element it
 /// styles, and the `<style>` elements replaced by one holding the at-rules.
-fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<(Range<usize>, String)> {
+fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet, cache: &mut StyleCache) -> Vec<(Range<usize>, Replacement)> {
     let mut edits = Vec::new();
-    let mut styler = Styler::new(sheet);
+    let mut styler = Styler::new(sheet, cache);
     let mut style_start: Option<usize> = None;
     let mut kept = false;
     for t in tokens {
@@ -390,21 +411,19 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<
                     let replacement =
                         if kept || sheet.at_rules.is_empty() { String::new() } else { format!("<style>\n{}\n</style>", sheet.at_rules) };
                     kept = true;
-                    edits.push((start..span.end, replacement));
+                    edits.push((start..span.end, replacement.into()));
                 }
             }
             _ if style_start.is_some() => {}
             Token::Start { name, attrs, self_closing, span } => {
                 let existing = attrs.iter().find(|a| a.name == "style");
-                if let Some(style) = styler.enter(Element::new(name, attrs), existing.map(|a| a.value.as_str())) {
-                    let value = if style.contains('\'') { style } else { style.replace('"', "'") };
-                    let value = html::escape_attr(&value);
+                if let Some(value) = styler.enter(Element::new(name, attrs), existing.map(|a| a.value.as_str())) {
                     match existing {
-                        Some(a) if a.has_value => edits.push((a.span.clone(), value)),
-                        Some(a) => edits.push((a.span.clone(), format!("=\"{value}\""))),
+                        Some(a) if a.has_value => edits.push((a.span.clone(), Replacement::Style("", value, ""))),
+                        Some(a) => edits.push((a.span.clone(), Replacement::Style("=\"", value, "\""))),
                         None => {
                             let at = if rendered[span.clone()].ends_with("/>") { span.end - 2 } else { span.end - 1 };
-                            edits.push((at..at, format!(" style=\"{value}\"")));
+                            edits.push((at..at, Replacement::Style(" style=\"", value, "\"")));
                         }
                     }
                 }
@@ -419,9 +438,32 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet) -> Vec<
     edits
 }
 
+/// What an edit writes in place of its range.
+enum Replacement {
+    Text(String),
+    /// A `style` attribute's value (escaped), between what comes before and after it.
+    Style(&'static str, Arc<str>, &'static str),
+}
+
+impl From<String> for Replacement {
+    fn from(text: String) -> Self {
+        Replacement::Text(text)
+    }
+}
+
+impl Replacement {
+    fn len(&self) -> usize {
+        match self {
+            Replacement::Text(t) => t.len(),
+            Replacement::Style(before, value, after) => before.len() + value.len() + after.len(),
+        }
+    }
+}
+
 /// `source` with each `(range, replacement)` applied; ranges do not overlap,
 /// and of two edits at one offset the one listed first goes first.
-fn apply(source: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+fn apply<R: Into<Replacement>>(source: &str, edits: Vec<(Range<usize>, R)>) -> String {
+    let mut edits: Vec<(Range<usize>, Replacement)> = edits.into_iter().map(|(range, r)| (range, r.into())).collect();
     edits.sort_by_key(|(range, _)| range.start);
     let mut out = String::with_capacity(source.len() + edits.iter().map(|(_, r)| r.len()).sum::<usize>());
     let mut copied = 0;
@@ -430,7 +472,14 @@ fn apply(source: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
             continue;
         }
         out.push_str(&source[copied..range.start]);
-        out.push_str(&replacement);
+        match replacement {
+            Replacement::Text(t) => out.push_str(&t),
+            Replacement::Style(before, value, after) => {
+                out.push_str(before);
+                out.push_str(&value);
+                out.push_str(after);
+            }
+        }
         copied = range.end;
     }
     out.push_str(&source[copied..]);

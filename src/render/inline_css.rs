@@ -16,8 +16,8 @@
 //! `None` and the email edition hands that letter to css-inline instead.
 
 use super::html::Attr;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 /// A parsed stylesheet: its rules, indexed by the key of their rightmost compound.
@@ -33,6 +33,9 @@ pub struct Stylesheet {
     universal: Vec<usize>,
     /// The attributes attribute selectors test (besides `id` and `class`).
     attr_names: Vec<String>,
+    /// Every id and class a selector names: the others make no difference to matching.
+    ids: FxHashSet<String>,
+    classes: FxHashSet<String>,
 }
 
 /// One selector of a rule; a selector list makes one rule per selector.
@@ -93,17 +96,19 @@ enum AttrOp {
 pub struct Element<'a> {
     pub name: &'a str,
     pub attrs: &'a [Attr],
-    classes: Vec<&'a str>,
 }
 
 impl<'a> Element<'a> {
     pub fn new(name: &'a str, attrs: &'a [Attr]) -> Self {
-        let classes = attrs.iter().find(|a| a.name == "class").map(|a| a.value.split_ascii_whitespace().collect()).unwrap_or_default();
-        Element { name, attrs, classes }
+        Element { name, attrs }
     }
 
     fn attr(&self, name: &str) -> Option<&'a str> {
         self.attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str())
+    }
+
+    fn classes(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.attr("class").unwrap_or_default().split_ascii_whitespace()
     }
 }
 
@@ -144,10 +149,14 @@ impl Stylesheet {
             sheet.blocks.push(declarations);
             for text in split_outside(selectors, ',') {
                 let selector = parse_selector(text.trim())?;
-                for a in selector.compounds.iter().flat_map(|c| &c.attrs) {
-                    if !sheet.attr_names.contains(&a.name) {
-                        sheet.attr_names.push(a.name.clone());
+                for c in &selector.compounds {
+                    for a in &c.attrs {
+                        if !sheet.attr_names.contains(&a.name) {
+                            sheet.attr_names.push(a.name.clone());
+                        }
                     }
+                    sheet.ids.extend(c.ids.iter().cloned());
+                    sheet.classes.extend(c.classes.iter().cloned());
                 }
                 let index = sheet.rules.len();
                 match selector.compounds.last() {
@@ -170,8 +179,8 @@ impl Stylesheet {
         if let Some(id) = element.attr("id") {
             candidates.extend(self.by_id.get(id).into_iter().flatten());
         }
-        for class in &element.classes {
-            candidates.extend(self.by_class.get(*class).into_iter().flatten());
+        for class in element.classes() {
+            candidates.extend(self.by_class.get(class).into_iter().flatten());
         }
         candidates.extend(self.by_type.get(element.name).into_iter().flatten());
         candidates.extend(&self.universal);
@@ -222,66 +231,138 @@ fn merge(matched: &[Declaration], existing: Option<&str>) -> Option<String> {
     Some(style)
 }
 
-/// Styles the elements of one document in order. It keeps their ancestors,
-/// and remembers the declarations of each distinct signature of an element
-/// and its ancestors (what selectors can see of them: names, ids, classes,
-/// the attributes the stylesheet tests), so that the many alike elements of a
-/// letter (every paragraph of its body) are matched once.
+/// What matching found for the elements of one stylesheet, kept for a whole
+/// build: the letters of a build share their frame and the shapes of their
+/// bodies, so after the first letters nearly every element is found here
+/// instead of being matched again. An element is known by its signature
+/// with its ancestors (what selectors can see of them: names, the ids and
+/// classes the stylesheet names, the attributes it tests), interned as a node
+/// of a tree: the node of a parent and the key of a child give the child's node.
+#[derive(Default)]
+pub struct StyleCache {
+    /// An element's own key (see [`StyleCache::key`]) → its number.
+    keys: FxHashMap<Vec<u8>, u32>,
+    /// (node of the parent, key of the element) → node of the element; node 0 is the document.
+    nodes: FxHashMap<(u32, u32), u32>,
+    /// What node `n` is given, at `matched[n - 1]`.
+    matched: Vec<Arc<Matched>>,
+    /// The key being built.
+    buf: Vec<u8>,
+}
+
+/// The nodes a cache keeps before it starts again, so that a build whose
+/// letters share nothing (an id on every element that a rule names) stays small.
+const MAX_NODES: usize = 1 << 18;
+
+/// What the stylesheet gives an element: its declarations, and the `style`
+/// attribute's value for an element that has none of its own.
+struct Matched {
+    declarations: Vec<Declaration>,
+    attribute: Option<Arc<str>>,
+}
+
+impl StyleCache {
+    /// The key of `element` as `sheet`'s selectors see it, in `self.buf`.
+    fn key(&mut self, sheet: &Stylesheet, element: &Element<'_>) {
+        let buf = &mut self.buf;
+        buf.clear();
+        // Each field after its length; an absent one as the length `u32::MAX`.
+        let mut field = |s: Option<&str>| match s {
+            Some(s) => {
+                buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+            None => buf.extend_from_slice(&u32::MAX.to_le_bytes()),
+        };
+        field(Some(element.name));
+        field(element.attr("id").filter(|id| sheet.ids.contains(*id)));
+        let mut classes: Vec<&str> = element.classes().filter(|c| sheet.classes.contains(*c)).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        for c in classes {
+            field(Some(c));
+        }
+        field(None);
+        for name in &sheet.attr_names {
+            field(element.attr(name));
+        }
+    }
+}
+
+/// Styles the elements of one document in order, keeping their ancestors
+/// (each with its node of the [`StyleCache`]).
 pub struct Styler<'s, 'a> {
     sheet: &'s Stylesheet,
+    cache: &'s mut StyleCache,
     path: Vec<Element<'a>>,
-    /// `signatures[d]`: the signature of `path[..=d]`.
-    signatures: Vec<String>,
-    seen: HashMap<String, Arc<Vec<Declaration>>>,
+    /// `nodes[d]`: the cache's node of `path[..=d]`.
+    nodes: Vec<u32>,
 }
 
 impl<'s, 'a> Styler<'s, 'a> {
-    pub fn new(sheet: &'s Stylesheet) -> Self {
-        Styler { sheet, path: Vec::new(), signatures: Vec::new(), seen: HashMap::new() }
+    pub fn new(sheet: &'s Stylesheet, cache: &'s mut StyleCache) -> Self {
+        if cache.matched.len() > MAX_NODES {
+            *cache = StyleCache::default();
+        }
+        Styler { sheet, cache, path: Vec::new(), nodes: Vec::new() }
     }
 
-    /// Enter an element: its `style` attribute given the one it has
+    /// Enter an element: the value of its `style` attribute (escaped for
+    /// double quotes, see [`attribute_value`]) given the one it has
     /// (`existing`), or `None` when no rule matches it (its `style`, if
     /// any, stays as written). Void and self-closing elements are left with
     /// [`Styler::leave_last`].
-    pub fn enter(&mut self, element: Element<'a>, existing: Option<&str>) -> Option<String> {
-        let mut signature = self.signatures.last().cloned().unwrap_or_default();
-        let mut field = |s: &str| {
-            let _ = write!(signature, "{}:{s}", s.len());
-        };
-        field(element.name);
-        field(element.attr("id").unwrap_or("\0"));
-        field(element.attr("class").unwrap_or("\0"));
-        for name in &self.sheet.attr_names {
-            field(element.attr(name).unwrap_or("\0"));
-        }
-        signature.push('/');
-        self.path.push(element);
-        let matched = match self.seen.get(&signature) {
-            Some(m) => Arc::clone(m),
+    pub fn enter(&mut self, element: Element<'a>, existing: Option<&str>) -> Option<Arc<str>> {
+        let parent = self.nodes.last().copied().unwrap_or(0);
+        self.cache.key(self.sheet, &element);
+        let key = match self.cache.keys.get(self.cache.buf.as_slice()) {
+            Some(&k) => k,
             None => {
-                let m = Arc::new(self.sheet.declarations(&self.path));
-                self.seen.insert(signature.clone(), Arc::clone(&m));
-                m
+                let k = self.cache.keys.len() as u32;
+                self.cache.keys.insert(self.cache.buf.clone(), k);
+                k
             }
         };
-        self.signatures.push(signature);
-        merge(&matched, existing)
+        self.path.push(element);
+        let node = match self.cache.nodes.get(&(parent, key)) {
+            Some(&n) => n,
+            None => {
+                let declarations = self.sheet.declarations(&self.path);
+                let attribute = merge(&declarations, None).map(|s| Arc::from(attribute_value(&s)));
+                self.cache.matched.push(Arc::new(Matched { declarations, attribute }));
+                let n = self.cache.matched.len() as u32;
+                self.cache.nodes.insert((parent, key), n);
+                n
+            }
+        };
+        self.nodes.push(node);
+        let matched = &self.cache.matched[node as usize - 1];
+        match existing {
+            None => matched.attribute.clone(),
+            Some(existing) => merge(&matched.declarations, Some(existing)).map(|s| Arc::from(attribute_value(&s))),
+        }
     }
 
     /// Leave the element entered last (a void or self-closing one).
     pub fn leave_last(&mut self) {
         self.path.pop();
-        self.signatures.pop();
+        self.nodes.pop();
     }
 
     /// Leave the innermost open element named `name` and those inside it.
     pub fn leave(&mut self, name: &str) {
         if let Some(at) = self.path.iter().rposition(|e| e.name == name) {
             self.path.truncate(at);
-            self.signatures.truncate(at);
+            self.nodes.truncate(at);
         }
     }
+}
+
+/// A `style` attribute's value as written between double quotes: its double
+/// quotes (of font names) become single ones unless it holds single quotes
+/// already, and what is left is escaped.
+fn attribute_value(style: &str) -> String {
+    if style.contains('\'') { super::html::escape_attr(style) } else { super::html::escape_attr(&style.replace('"', "'")) }
 }
 
 impl Selector {
@@ -300,7 +381,7 @@ impl Compound {
     fn matches(&self, e: &Element<'_>) -> bool {
         self.tag.as_deref().is_none_or(|t| t == e.name)
             && self.ids.iter().all(|id| e.attr("id") == Some(id.as_str()))
-            && self.classes.iter().all(|c| e.classes.contains(&c.as_str()))
+            && self.classes.iter().all(|c| e.classes().any(|x| x == c))
             && self.attrs.iter().all(|a| a.matches(e))
     }
 }
@@ -618,14 +699,15 @@ mod tests {
     fn styles(css: &str, html: &str) -> Vec<(String, String)> {
         let sheet = Stylesheet::parse(css).expect("supported stylesheet");
         let tokens = tokenize(html);
-        let mut styler = Styler::new(&sheet);
+        let mut cache = StyleCache::default();
+        let mut styler = Styler::new(&sheet, &mut cache);
         let mut out = Vec::new();
         for t in &tokens {
             match t {
                 Token::Start { name, attrs, self_closing, .. } => {
                     let existing = attrs.iter().find(|a| a.name == "style").map(|a| a.value.as_str());
                     if let Some(s) = styler.enter(Element::new(name, attrs), existing) {
-                        out.push((name.clone(), s));
+                        out.push((name.clone(), crate::render::html::decode(&s).into_owned()));
                     }
                     if *self_closing || name == "br" || name == "img" {
                         styler.leave_last();
@@ -636,6 +718,54 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The styles of each of `docs` with one cache for all, in document order.
+    fn styles_sharing(css: &str, docs: &[&str]) -> Vec<Vec<Option<String>>> {
+        let sheet = Stylesheet::parse(css).expect("supported stylesheet");
+        let mut cache = StyleCache::default();
+        let mut all = Vec::new();
+        for html in docs {
+            let tokens = tokenize(html);
+            let mut styler = Styler::new(&sheet, &mut cache);
+            let mut out = Vec::new();
+            for t in &tokens {
+                match t {
+                    Token::Start { name, attrs, self_closing, .. } => {
+                        let existing = attrs.iter().find(|a| a.name == "style").map(|a| a.value.as_str());
+                        out.push(styler.enter(Element::new(name, attrs), existing).map(|s| s.to_string()));
+                        if *self_closing {
+                            styler.leave_last();
+                        }
+                    }
+                    Token::End { name, .. } => styler.leave(name),
+                    _ => {}
+                }
+            }
+            all.push(out);
+        }
+        all
+    }
+
+    #[test]
+    fn a_cache_shared_by_documents_gives_each_what_a_fresh_one_does() {
+        let css = "p { margin: 0 } .a p { color: red } #x { top: 0 } [lang=en] > p { font-style: italic } div.b.a { border: 0 }";
+        let docs = [
+            "<div class=\"a\"><p>1</p></div><div class=\"a b\" id=\"y\"><p>2</p></div><p style=\"color: blue\">3</p>",
+            "<div id=\"x\" class=\"c a\"><p>1</p></div><div class=\"b a a\"><p>2</p></div><p>3</p>",
+            "<div lang=\"en\"><p>1</p></div><div lang=\"\"><p>2</p></div><div lang=\"en\" class=\"a\"><p style=\"top: 1px\">3</p></div>",
+            "<div class=\"a\"><p>1</p></div><section><div class=\"a\"><p>2</p></div></section><p>3</p>",
+        ];
+        let shared = styles_sharing(css, &docs);
+        for (k, doc) in docs.iter().enumerate() {
+            assert_eq!(shared[k], styles_sharing(css, &[doc])[0], "{doc}");
+        }
+        assert_eq!(shared[2], styles_sharing(css, &[docs[2]])[0]);
+        assert_eq!(shared[0][1].as_deref(), Some("margin: 0;color: red;"));
+        assert_eq!(shared[1][0].as_deref(), Some("top: 0;"));
+        assert_eq!(shared[1][2].as_deref(), Some("border: 0;"));
+        assert_eq!(shared[2][1].as_deref(), Some("margin: 0;font-style: italic;"));
+        assert_eq!(shared[2][3].as_deref(), Some("margin: 0;"), "an empty lang is not `en`");
     }
 
     fn pair(a: &str, b: &str) -> (String, String) {
