@@ -9,6 +9,10 @@
 //! first. A query's score in a post is the sum over its terms of the best
 //! score of a token the term matches, twice that for the term itself.
 //!
+//! Building: [`inverted`] (tokens counted per post in parallel, merged per
+//! partition; no string or allocation per token). The tokens are kept in
+//! partitions, in no order; each shard puts its own in order when written.
+//!
 //! Files, under `LANG-PREFIX/search/`:
 //! - `index.json`: `{"v": 2, "count", "shards", "chunk", "fold"}`; for small
 //!   sites (up to 16 posts, 64 KiB of index) it also holds `"docs"`,
@@ -26,7 +30,9 @@
 //!   queries with CJK characters.
 
 pub mod fold;
+mod inverted;
 pub mod postings;
+mod table;
 pub mod tokens;
 
 pub use tokens::{Term, Tok, fnv1a_utf16, for_each_index_token, index_tokens, query_terms, shard_of};
@@ -62,11 +68,6 @@ const INLINE_BYTES: usize = 64 * 1024;
 /// term (two or three for two words).
 const SHARD_BYTES: usize = 8 * 1024;
 const MAX_SHARDS: usize = 4096;
-/// Posts counted at a time before their tokens are merged into the index
-/// (memory stays near the index's size).
-const BATCH: usize = 64;
-/// Partitions of the index merged in parallel (a power of two).
-const PARTS: usize = 64;
 
 /// What a result shows about a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,116 +94,8 @@ pub struct Source<'a> {
 pub struct SearchIndex {
     /// Newest first; a post's number is its position here.
     pub docs: Vec<Doc>,
-    /// Every token with its encoded postings ([`postings`]), by token.
-    pub tokens: Vec<(String, Vec<u8>)>,
-}
-
-/// A token of at most 7 UTF-8 bytes (a CJK bigram, most words) as a number:
-/// counting and merging then hash integers, not strings. The bytes go
-/// first, big-endian, and the length last, so numbers sort as the strings do.
-fn pack(b: &[u8]) -> Option<u64> {
-    if b.len() > 7 {
-        return None;
-    }
-    let mut k = b.len() as u64;
-    for (i, &x) in b.iter().enumerate() {
-        k |= u64::from(x) << (56 - 8 * i);
-    }
-    Some(k)
-}
-
-fn unpack(k: u64) -> String {
-    let len = (k & 0xFF) as usize;
-    let bytes: Vec<u8> = (0..len).map(|i| (k >> (56 - 8 * i)) as u8).collect();
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
-fn part_of(k: u64) -> usize {
-    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % PARTS
-}
-
-/// The tokens of one post with their scores, packed ones sorted by partition.
-#[derive(Default)]
-struct Counted {
-    packed: Vec<(u64, u8)>,
-    /// `packed[starts[p]..starts[p + 1]]` is partition `p`.
-    starts: Vec<usize>,
-    long: Vec<(String, u8)>,
-}
-
-/// Per-thread scratch space of [`count`].
-struct Scratch {
-    /// Scores of the post's CJK characters of the BMP, by code point (most
-    /// of the tokens of Chinese text: counted without hashing).
-    chars: Vec<u8>,
-    touched: Vec<u16>,
-    packed: FxHashMap<u64, u8>,
-    long: FxHashMap<String, u8>,
-}
-
-impl Default for Scratch {
-    fn default() -> Scratch {
-        Scratch { chars: vec![0; 0x1_0000], touched: Vec::new(), packed: FxHashMap::default(), long: FxHashMap::default() }
-    }
-}
-
-fn bump(v: &mut u8, field: u8) {
-    if field == 0 {
-        if *v & BODY_MAX < BODY_MAX {
-            *v += 1;
-        }
-    } else {
-        *v |= field;
-    }
-}
-
-fn count(src: &Source<'_>, scratch: &mut Scratch) -> Counted {
-    let Scratch { chars, touched, packed, long } = scratch;
-    let mut bytes = |t: &[u8], field: u8| match pack(t) {
-        Some(k) => bump(packed.entry(k).or_insert(0), field),
-        None => {
-            let t = std::str::from_utf8(t).unwrap_or_default();
-            match long.get_mut(t) {
-                Some(v) => bump(v, field),
-                None => bump(long.entry(t.to_string()).or_insert(0), field),
-            }
-        }
-    };
-    let mut add = |t: Tok<'_>, field: u8| match t {
-        Tok::Char(c) if (c as u32) < 0x1_0000 => {
-            let v = &mut chars[c as usize];
-            if *v == 0 {
-                touched.push(c as u16);
-            }
-            bump(v, field);
-        }
-        Tok::Char(c) => bytes(c.encode_utf8(&mut [0; 4]).as_bytes(), field),
-        Tok::Pair(c, d) => {
-            let mut buf = [0u8; 8];
-            let n = c.encode_utf8(&mut buf).len();
-            let m = d.encode_utf8(&mut buf[n..]).len();
-            bytes(&buf[..n + m], field);
-        }
-        Tok::Word(w) => bytes(w.as_bytes(), field),
-    };
-    for_each_index_token(src.title, |t| add(t, TITLE));
-    for h in &src.headings {
-        for_each_index_token(h, |t| add(t, HEADING));
-    }
-    for tag in &src.tags {
-        for_each_index_token(tag, |t| add(t, TAG));
-    }
-    for_each_index_token(src.text, |t| add(t, 0));
-    for u in touched.drain(..) {
-        let c = char::from_u32(u32::from(u)).unwrap_or_default();
-        if let Some(k) = pack(c.encode_utf8(&mut [0; 4]).as_bytes()) {
-            packed.insert(k, std::mem::take(&mut chars[usize::from(u)]));
-        }
-    }
-    let mut out = Counted { packed: packed.drain().collect(), starts: Vec::with_capacity(PARTS + 1), long: long.drain().collect() };
-    out.packed.sort_unstable_by_key(|&(k, _)| part_of(k));
-    out.starts.extend((0..=PARTS).map(|p| out.packed.partition_point(|&(k, _)| part_of(k) < p)));
-    out
+    /// Every token with its encoded postings ([`postings`]), in partitions.
+    parts: Vec<inverted::Tokens>,
 }
 
 impl SearchIndex {
@@ -238,67 +131,50 @@ impl SearchIndex {
         SearchIndex::from_sources(&sources, docs)
     }
 
-    /// Index `sources`, post `n` being `sources[n]` (and `docs[n]`): token
-    /// counts per post in parallel, merged in post order a batch at a time,
-    /// each partition of the tokens on its own core.
+    /// Index `sources`, post `n` being `sources[n]` (and `docs[n]`).
     pub fn from_sources(sources: &[Source<'_>], docs: Vec<Doc>) -> SearchIndex {
-        let mut parts: Vec<FxHashMap<u64, postings::Writer>> = (0..PARTS).map(|_| FxHashMap::default()).collect();
-        let mut long: FxHashMap<String, postings::Writer> = FxHashMap::default();
-        for (b, batch) in sources.chunks(BATCH).enumerate() {
-            let counted: Vec<Counted> = batch.par_iter().map_init(Scratch::default, |scratch, src| count(src, scratch)).collect();
-            let first = (b * BATCH) as u32;
-            parts.par_iter_mut().enumerate().for_each(|(p, map)| {
-                for (k, c) in counted.iter().enumerate() {
-                    for &(key, score) in &c.packed[c.starts[p]..c.starts[p + 1]] {
-                        map.entry(key).or_default().push(first + k as u32, score);
-                    }
-                }
-            });
-            for (k, c) in counted.into_iter().enumerate() {
-                for (token, score) in c.long {
-                    long.entry(token).or_default().push(first + k as u32, score);
-                }
-            }
-        }
-        // Packed tokens sort as numbers; the long ones (few) as strings; then the two merge.
-        let mut packed: Vec<(u64, Vec<u8>)> = Vec::with_capacity(parts.iter().map(|m| m.len()).sum());
-        for map in parts {
-            packed.extend(map.into_iter().map(|(k, w)| (k, w.bytes)));
-        }
-        packed.par_sort_unstable_by_key(|(k, _)| *k);
-        let mut long: Vec<(String, Vec<u8>)> = long.into_iter().map(|(t, w)| (t, w.bytes)).collect();
-        long.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let packed: Vec<(String, Vec<u8>)> = packed.into_par_iter().map(|(k, b)| (unpack(k), b)).collect();
-        let mut tokens = Vec::with_capacity(packed.len() + long.len());
-        let (mut a, mut b) = (packed.into_iter().peekable(), long.into_iter().peekable());
-        loop {
-            let take_a = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => x.0 < y.0,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            tokens.extend(if take_a { a.next() } else { b.next() });
-        }
-        SearchIndex { docs, tokens }
+        SearchIndex { docs, parts: inverted::build(sources) }
     }
 
-    /// The tokens `term` matches, with their postings.
-    fn matching(&self, term: &Term) -> &[(String, Vec<u8>)] {
-        let from = self.tokens.partition_point(|(t, _)| t.as_str() < term.token.as_str());
+    /// How many tokens the index has.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(inverted::Tokens::len).sum()
+    }
+
+    /// Whether the index has no token.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every token with its encoded postings, in no particular order.
+    fn unordered(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.parts.iter().flat_map(|p| (0..p.len()).map(move |n| p.get(n)))
+    }
+
+    /// Every token with its encoded postings, in UTF-8 byte order.
+    pub fn tokens(&self) -> Vec<(&str, &[u8])> {
+        let mut all: Vec<(&str, &[u8])> = self.unordered().collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+
+    /// The tokens `term` matches, of `tokens` (in order), with their postings.
+    fn matching<'a>(tokens: &'a [(&'a str, &'a [u8])], term: &Term) -> &'a [(&'a str, &'a [u8])] {
+        let t = term.token.as_str();
+        let from = tokens.partition_point(|(k, _)| *k < t);
         let len = if term.prefix {
-            self.tokens[from..].partition_point(|(t, _)| t.starts_with(&term.token))
+            tokens[from..].partition_point(|(k, _)| k.starts_with(t))
         } else {
-            usize::from(self.tokens.get(from).is_some_and(|(t, _)| *t == term.token))
+            usize::from(tokens.get(from).is_some_and(|(k, _)| *k == t))
         };
-        &self.tokens[from..from + len]
+        &tokens[from..from + len]
     }
 
     /// Post → score of one term: the best of the tokens it matches.
-    fn term_scores(&self, term: &Term) -> FxHashMap<u32, u32> {
+    fn term_scores(tokens: &[(&str, &[u8])], term: &Term) -> FxHashMap<u32, u32> {
         let mut scores: FxHashMap<u32, u32> = FxHashMap::default();
-        for (token, bytes) in self.matching(term) {
-            let w = if *token == term.token { 2 } else { 1 };
+        for &(token, bytes) in SearchIndex::matching(tokens, term) {
+            let w = if token == term.token { 2 } else { 1 };
             for (p, s) in postings::decode(bytes) {
                 let e = scores.entry(p).or_default();
                 *e = (*e).max(u32::from(s) * w);
@@ -311,9 +187,10 @@ impl SearchIndex {
     /// newest first): the reference for what `search.js` does.
     pub fn search(&self, query: &str) -> Vec<(usize, u32)> {
         let terms = query_terms(query);
+        let tokens = self.tokens();
         let mut total: Option<FxHashMap<u32, u32>> = None;
         for term in terms.iter().filter(|t| t.required) {
-            let scores = self.term_scores(term);
+            let scores = SearchIndex::term_scores(&tokens, term);
             total = Some(match total {
                 None => scores,
                 Some(prev) => prev.into_iter().filter_map(|(p, s)| scores.get(&p).map(|t| (p, s + t))).collect(),
@@ -321,7 +198,7 @@ impl SearchIndex {
         }
         let mut total = total.unwrap_or_default();
         for term in terms.iter().filter(|t| !t.required) {
-            let scores = self.term_scores(term);
+            let scores = SearchIndex::term_scores(&tokens, term);
             for (p, s) in total.iter_mut() {
                 *s += scores.get(p).copied().unwrap_or(0);
             }
@@ -333,7 +210,7 @@ impl SearchIndex {
 
     /// About the bytes of the inverted index.
     fn bytes(&self) -> usize {
-        self.tokens.iter().map(|(t, p)| t.len() + p.len() + 2).sum()
+        self.parts.iter().map(inverted::Tokens::bytes).sum()
     }
 
     /// How many shards the inverted index is cut into.
@@ -344,12 +221,16 @@ impl SearchIndex {
     /// The Traditional → Simplified pairs a query may need: those whose
     /// Simplified character is in the index, as `開开關关…`.
     pub fn fold_pairs(&self) -> String {
-        let present = |c: char| {
-            let mut buf = [0u8; 4];
-            let s: &str = c.encode_utf8(&mut buf);
-            self.tokens.binary_search_by(|(t, _)| t.as_str().cmp(s)).is_ok()
-        };
-        fold::pairs().filter(|&(_, s)| is_cjk(s) && present(s)).flat_map(|(t, s)| [t, s]).collect()
+        let mut present = vec![false; 0x1_0000];
+        for (t, _) in self.unordered() {
+            let mut cs = t.chars();
+            if let (Some(c), None) = (cs.next(), cs.next()) {
+                if let Some(slot) = present.get_mut(c as usize) {
+                    *slot = true;
+                }
+            }
+        }
+        fold::pairs().filter(|&(_, s)| is_cjk(s) && present[s as usize]).flat_map(|(t, s)| [t, s]).collect()
     }
 
     /// The index's files, by path inside the language's `search/` folder.
@@ -362,12 +243,17 @@ impl SearchIndex {
     pub fn files_in(&self, shards: usize) -> Vec<(String, Vec<u8>)> {
         let shards = shards.max(1);
         let inline = shards == 1 && self.docs.len() <= INLINE_DOCS;
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); shards];
-        for (n, (token, _)) in self.tokens.iter().enumerate() {
-            members[shard_of(token, shards)].push(n);
+        let mut members: Vec<Vec<(&str, &[u8])>> = vec![Vec::new(); shards];
+        for (token, p) in self.unordered() {
+            members[shard_of(token, shards)].push((token, p));
         }
-        let bins: Vec<Vec<u8>> =
-            members.par_iter().map(|m| postings::shard(m.iter().map(|&n| (self.tokens[n].0.as_str(), self.tokens[n].1.as_slice())))).collect();
+        let bins: Vec<Vec<u8>> = members
+            .par_iter_mut()
+            .map(|m| {
+                m.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                postings::shard(m.iter().copied())
+            })
+            .collect();
         let fold = self.fold_pairs();
         let mut meta = json!({
             "v": 2,
@@ -484,24 +370,14 @@ mod tests {
         SearchIndex::from_sources(&sources, docs)
     }
 
-    #[test]
-    fn packed_tokens_round_trip() {
-        for t in ["", "a", "预训", "abcdefg", "ünï"] {
-            assert_eq!(unpack(pack(t.as_bytes()).unwrap()), t);
-        }
-        assert!(pack(b"abcdefgh").is_none());
-        // As numbers, in the order of the strings.
-        let mut words = ["b", "ab", "a", "预", "z9", "abc", "预训"];
-        let mut keys: Vec<u64> = words.iter().map(|w| pack(w.as_bytes()).unwrap()).collect();
-        keys.sort();
-        words.sort();
-        assert_eq!(keys.into_iter().map(unpack).collect::<Vec<_>>(), words);
+    fn owned(ix: &SearchIndex) -> Vec<(String, Vec<u8>)> {
+        ix.tokens().into_iter().map(|(t, p)| (t.to_string(), p.to_vec())).collect()
     }
 
     #[test]
     fn scores_count_the_body_and_mark_the_title() {
         let ix = index(&[("量化", "量化 量化 模型"), ("x", &"模型 ".repeat(40))]);
-        let scores = |t: &str| postings::decode(&ix.tokens.iter().find(|(k, _)| k == t).unwrap().1);
+        let scores = |t: &str| postings::decode(ix.tokens().into_iter().find(|(k, _)| *k == t).unwrap().1);
         assert_eq!(scores("量化"), [(0, TITLE + 2)]);
         assert_eq!(scores("模型"), [(0, 1), (1, BODY_MAX)]);
         assert_eq!(ix.search("量化"), [(0, 2 * u32::from(TITLE + 2))]);
@@ -518,7 +394,7 @@ mod tests {
         assert_eq!(meta["docs"][0][0], "/p0/");
         assert_eq!(meta["fold"], "標标題题");
         let shard = base64::engine::general_purpose::STANDARD.decode(meta["index"].as_str().unwrap()).unwrap();
-        assert_eq!(postings::read_shard(&shard).unwrap(), ix.tokens);
+        assert_eq!(postings::read_shard(&shard).unwrap(), owned(&ix));
 
         let many: Vec<(String, String)> = (0..200).map(|n| (format!("第{n}期"), format!("内容{n} 关键词{} word{n}", n * 7919 % 1000))).collect();
         let refs: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
@@ -539,7 +415,7 @@ mod tests {
             found.extend(part);
         }
         found.sort();
-        assert_eq!(found, ix.tokens);
+        assert_eq!(found, owned(&ix));
     }
 
     #[test]

@@ -38,24 +38,34 @@ pub fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
-/// The postings of one token being written, post by post.
-#[derive(Debug, Clone, Default)]
-pub struct Writer {
-    last: u32,
-    pub bytes: Vec<u8>,
+/// Append `post` (greater than `*last`, the post appended before to the
+/// same token's postings, 0 for its first) with `score` to `out`.
+pub fn push(out: &mut Vec<u8>, last: &mut u32, post: u32, score: u8) {
+    let (bytes, n) = entry(last, post, score);
+    out.extend_from_slice(&bytes[..n]);
 }
 
-impl Writer {
-    /// Add `post` (greater than every post added before) with `score`.
-    pub fn push(&mut self, post: u32, score: u8) {
-        let delta = u64::from(post - self.last);
-        self.last = post;
-        let code = if (1..=3).contains(&score) { score - 1 } else { 3 };
-        put_varint(&mut self.bytes, delta << 2 | u64::from(code));
-        if code == 3 {
-            put_varint(&mut self.bytes, u64::from(score));
+/// The bytes [`push`] appends, as a buffer and their number.
+pub fn entry(last: &mut u32, post: u32, score: u8) -> ([u8; 20], usize) {
+    let mut out = [0u8; 20];
+    let mut n = 0;
+    let mut put = |mut v: u64| {
+        while v >= 0x80 {
+            out[n] = (v as u8) | 0x80;
+            n += 1;
+            v >>= 7;
         }
+        out[n] = v as u8;
+        n += 1;
+    };
+    let delta = u64::from(post - *last);
+    *last = post;
+    let code = if (1..=3).contains(&score) { score - 1 } else { 3 };
+    put(delta << 2 | u64::from(code));
+    if code == 3 {
+        put(u64::from(score));
     }
+    (out, n)
 }
 
 /// Decode postings into (post, score) pairs.
@@ -110,14 +120,14 @@ mod tests {
 
     #[test]
     fn postings_round_trip() {
-        let mut w = Writer::default();
+        let (mut bytes, mut last) = (Vec::new(), 0);
         let posts = [(0, 1), (1, 2), (5, 4), (300, 127), (70_000, 64)];
         for (p, s) in posts {
-            w.push(p, s);
+            push(&mut bytes, &mut last, p, s);
         }
-        assert_eq!(&w.bytes[..4], [0, 5, 19, 4]);
-        assert_eq!(decode(&w.bytes), posts);
-        let s = shard([("ab", &[0u8][..]), ("预训", &w.bytes[..])].into_iter());
+        assert_eq!(&bytes[..4], [0, 5, 19, 4]);
+        assert_eq!(decode(&bytes), posts);
+        let s = shard([("ab", &[0u8][..]), ("预训", &bytes[..])].into_iter());
         let back = read_shard(&s).unwrap();
         assert_eq!(back[0], ("ab".to_string(), vec![0]));
         assert_eq!(back[1].0, "预训");
