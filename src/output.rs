@@ -1,5 +1,8 @@
-//! The rendered site in memory: output path → bytes, ordered, so that `gen
-//! build` writes it once and `gen serve` serves it without touching the disk.
+//! The rendered site: output path → bytes, ordered. In memory for tests and
+//! `gen check`; a spilling output hands each file on as it comes and keeps
+//! only what its spill says to keep: nothing (`gen build` streams files into
+//! its temporary folder), or a digest of the bytes (`gen serve` writes its
+//! files into a folder it serves from and compares digests to find changes).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +15,8 @@ pub type Bytes = Arc<Vec<u8>>;
 /// Every file of the built site, by path relative to the output folder (`posts/a/index.html`).
 #[derive(Clone, Default)]
 pub struct Output {
+    /// Each file's bytes; in a spilling output, what the spill keeps of them
+    /// (nothing, or a digest: see [`Spill::write`]).
     pub files: BTreeMap<String, Bytes>,
     /// Where added files go as they come, when set: their paths stay in
     /// `files`, their bytes do not (see [`Output::spilling`]).
@@ -22,9 +27,30 @@ pub struct Output {
 }
 
 /// Takes the files of an [`Output`] as they are added (`gen build` writes
-/// them into its temporary folder while the rest of the site renders).
+/// them into its temporary folder while the rest of the site renders; the
+/// live preview into the folder it serves).
 pub trait Spill: Send + Sync {
-    fn write(&self, path: &str, bytes: Bytes);
+    /// Take the file at `path`; what the output keeps in its place: an empty
+    /// value, or [`digest`] of the bytes to find later changes by.
+    fn write(&self, path: &str, bytes: Bytes) -> Bytes;
+    /// Remove a file written before (a spill that keeps nothing ignores it).
+    fn remove(&self, _path: &str) {}
+    /// The bytes of a file written before, if the spill can read them back.
+    fn read(&self, _path: &str) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// What a spill keeps of a file to tell whether it changed: its length and a
+/// 64-bit hash of its bytes (16 bytes in place of the file).
+pub fn digest(bytes: &[u8]) -> Bytes {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(bytes);
+    let mut d = Vec::with_capacity(16);
+    d.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    d.extend_from_slice(&h.finish().to_le_bytes());
+    Arc::new(d)
 }
 
 impl Output {
@@ -41,16 +67,74 @@ impl Output {
             return false;
         }
         let bytes = Arc::new(bytes.into());
+        let kept = match &self.spill {
+            Some(spill) => spill.write(&path, bytes),
+            None => bytes,
+        };
+        self.files.insert(path, kept);
+        true
+    }
+
+    /// What this output keeps of a file with these bytes: the bytes, or
+    /// (spilling) their digest. Equal to the kept value of a file when the
+    /// file has these bytes.
+    pub fn kept_of(&self, bytes: &Bytes) -> Bytes {
         match &self.spill {
-            Some(spill) => {
-                spill.write(&path, bytes);
-                self.files.insert(path, Bytes::default());
-            }
-            None => {
-                self.files.insert(path, bytes);
-            }
+            Some(_) => digest(bytes),
+            None => Arc::clone(bytes),
+        }
+    }
+
+    /// Hand a file to the spill without recording it (any thread): what the
+    /// output keeps of it, to record later. Without a spill, the bytes.
+    pub fn hand_on(&self, path: &str, bytes: Bytes) -> Bytes {
+        match &self.spill {
+            Some(spill) => spill.write(path, bytes),
+            None => bytes,
+        }
+    }
+
+    /// Put a file in place of the one at `path` (if any): whether its bytes
+    /// changed. A spilling output hands it on only then.
+    pub fn put(&mut self, path: &str, bytes: Bytes) -> bool {
+        let kept = self.kept_of(&bytes);
+        if self.files.get(path) == Some(&kept) {
+            return false;
+        }
+        if let Some(spill) = &self.spill {
+            spill.write(path, bytes);
+        }
+        self.files.insert(path.to_string(), kept);
+        true
+    }
+
+    /// Take the file at `path` away (from the spill too); whether there was one.
+    pub fn remove(&mut self, path: &str) -> bool {
+        if self.files.remove(path).is_none() {
+            return false;
+        }
+        if let Some(spill) = &self.spill {
+            spill.remove(path);
         }
         true
+    }
+
+    /// The bytes of the file at `path`: from memory, or read back from the spill.
+    pub fn read(&self, path: &str) -> Option<Vec<u8>> {
+        let kept = self.files.get(path)?;
+        match &self.spill {
+            Some(spill) => spill.read(path),
+            None => Some(kept.to_vec()),
+        }
+    }
+
+    /// Whether two outputs hand their files to the same spill (or neither spills).
+    pub fn same_spill(&self, other: &Output) -> bool {
+        match (&self.spill, &other.spill) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 
     /// The file served for a URL path: `/a/` → `a/index.html`.
