@@ -195,11 +195,7 @@ fn take_changes(into: &mut Output, changes: &Changes, from: &Output) {
     for path in &changes.removed {
         into.files.remove(path);
     }
-    for path in &changes.written {
-        if let Some(bytes) = from.files.get(path) {
-            into.files.insert(path.clone(), Arc::clone(bytes));
-        }
-    }
+    into.take_from(from, &changes.written);
 }
 
 #[cfg(test)]
