@@ -454,12 +454,13 @@ struct Queue {
 }
 
 impl crate::output::Spill for Queue {
-    fn write(&self, path: &str, bytes: crate::output::Bytes) {
+    fn write(&self, path: &str, bytes: crate::output::Bytes) -> crate::output::Bytes {
         let tx = self.tx.lock().map(|t| t.clone()).unwrap_or_default();
         if let Some(tx) = tx {
             // A full queue makes the build wait for the writers: memory stays bounded.
             let _ = tx.send((path.to_string(), bytes));
         }
+        crate::output::Bytes::default()
     }
 }
 
@@ -705,6 +706,12 @@ fn write_one(dir: &Path, path: &str, bytes: &[u8], made: &std::sync::Mutex<std::
         return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("refusing to write outside the output folder: {path}")));
     }
     let full = dir.join(path);
+    make_parent(&full, made)?;
+    fs::write(full, bytes)
+}
+
+/// Make the folder of the file `full` unless made before.
+fn make_parent(full: &Path, made: &std::sync::Mutex<std::collections::HashSet<PathBuf>>) -> io::Result<()> {
     if let Some(folder) = full.parent() {
         let known = made.lock().map(|m| m.contains(folder)).unwrap_or(false);
         if !known {
@@ -714,7 +721,7 @@ fn write_one(dir: &Path, path: &str, bytes: &[u8], made: &std::sync::Mutex<std::
             }
         }
     }
-    fs::write(full, bytes)
+    Ok(())
 }
 
 /// Put the finished `tmp` folder in place of `out_dir`.
@@ -780,6 +787,124 @@ fn is_running(pid: u32) -> bool {
 #[cfg(not(unix))]
 fn is_running(_: u32) -> bool {
     false
+}
+
+/// Where the live preview keeps its output: `gen-serve-PID` in the system's
+/// temporary folder (`TMPDIR`, else `/tmp`), so that two servers never share
+/// one, and never inside the site or its `public/`. Each full build goes into
+/// a new numbered folder inside it ([`PreviewFolder::generation`]), removed
+/// once nothing serves it any more; [`PreviewFolder::remove`] removes the
+/// whole folder when the server stops, and the folders of servers that were
+/// killed are removed when the next one starts.
+pub struct PreviewFolder {
+    root: PathBuf,
+    next: std::sync::atomic::AtomicU32,
+}
+
+/// The start of a preview folder's name; the server's process id follows.
+const PREVIEW_PREFIX: &str = "gen-serve-";
+
+impl PreviewFolder {
+    /// Make this process's preview folder (empty) in the temporary folder.
+    pub fn create() -> io::Result<Arc<PreviewFolder>> {
+        PreviewFolder::create_in(&std::env::temp_dir())
+    }
+
+    /// [`PreviewFolder::create`] inside `parent`.
+    pub fn create_in(parent: &Path) -> io::Result<Arc<PreviewFolder>> {
+        if let Ok(entries) = fs::read_dir(parent) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let pid = name.strip_prefix(PREVIEW_PREFIX).and_then(|p| p.parse::<u32>().ok());
+                if pid.is_some_and(|pid| pid != std::process::id() && !is_running(pid)) {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let root = parent.join(format!("{PREVIEW_PREFIX}{}", std::process::id()));
+        if root.exists() {
+            fs::remove_dir_all(&root)?;
+        }
+        fs::create_dir_all(&root)?;
+        Ok(Arc::new(PreviewFolder { root, next: std::sync::atomic::AtomicU32::new(1) }))
+    }
+
+    /// The folder itself.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// A new, empty folder for one whole output, as a spill: each file
+    /// written to it replaces the one before in one step (a temporary file
+    /// renamed into place), so a request never reads half a file.
+    pub fn generation(&self) -> io::Result<Arc<dyn crate::output::Spill>> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = self.root.join(n.to_string());
+        fs::create_dir_all(&dir)?;
+        Ok(Arc::new(Generation { dir, made: Default::default(), temps: Default::default() }))
+    }
+
+    /// Remove the folder and everything in it (the server stopped).
+    pub fn remove(&self) {
+        let _ = fs::remove_dir_all(&self.root);
+    }
+}
+
+/// One output of the live preview on disk; removed when dropped.
+struct Generation {
+    dir: PathBuf,
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// Numbers the temporary files, so that two threads never share one.
+    temps: std::sync::atomic::AtomicU64,
+}
+
+impl crate::output::Spill for Generation {
+    fn write(&self, path: &str, bytes: crate::output::Bytes) -> crate::output::Bytes {
+        let n = self.temps.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = format!(".gen-tmp-{n}");
+        let written = write_one(&self.dir, &tmp, &bytes, &self.made).and_then(|()| {
+            if !Output::is_safe_path(path) || is_protected(path) {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a path inside the output"));
+            }
+            let to = self.dir.join(path);
+            make_parent(&to, &self.made)?;
+            fs::rename(self.dir.join(&tmp), to)
+        });
+        if let Err(e) = written {
+            let _ = fs::remove_file(self.dir.join(&tmp));
+            eprintln!("{}: warning: cannot write the preview of /{path}: {e}", self.dir.display());
+        }
+        crate::output::digest(&bytes)
+    }
+
+    fn remove(&self, path: &str) {
+        if Output::is_safe_path(path) {
+            let _ = fs::remove_file(self.dir.join(path));
+        }
+    }
+
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        if !Output::is_safe_path(path) {
+            return None;
+        }
+        fs::read(self.dir.join(path)).ok()
+    }
+}
+
+impl Drop for Generation {
+    /// Removing tens of thousands of files takes a while: on a thread of its own.
+    fn drop(&mut self) {
+        let dir = std::mem::take(&mut self.dir);
+        let gone = std::thread::Builder::new().name("gen-preview-cleanup".into()).spawn({
+            let dir = dir.clone();
+            move || {
+                let _ = fs::remove_dir_all(dir);
+            }
+        });
+        if gone.is_err() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// Write a new file, refusing to overwrite one that exists (`gen init`, `gen new`).

@@ -103,6 +103,8 @@ pub struct Incremental {
     /// The last build failed or stopped half-way: the next takes the long way.
     failed: bool,
     state: Option<State>,
+    /// Where the output goes (`gen serve`); `None`: it is held in memory.
+    folder: Option<Arc<disk::PreviewFolder>>,
 }
 
 /// A hash map with a fast hash (rustc's) for keys the site itself makes:
@@ -359,6 +361,9 @@ fn search_fingerprint(site: &Site, fps: &[EntryFp]) -> u64 {
 struct Fresh {
     files: Files,
     reads: Vec<Read>,
+    /// The files were handed to the output's spill as they were rendered:
+    /// `files` holds what the output keeps of them, not their bytes.
+    written: bool,
 }
 
 /// What to do to the last build's output.
@@ -391,7 +396,16 @@ impl Incremental {
             everything: true,
             failed: false,
             state: None,
+            folder: None,
         }
+    }
+
+    /// [`Incremental::new`], with the output written into a new folder inside
+    /// `folder` at every full build (and files changed there in place after
+    /// each update) instead of held in memory: [`Incremental::output`] then
+    /// holds each file's digest, and [`Output::read`] reads it back.
+    pub fn writing_to(root: &Path, options: BuildOptions, folder: Arc<disk::PreviewFolder>) -> Incremental {
+        Incremental { folder: Some(folder), ..Incremental::new(root, options) }
     }
 
     /// The output of the last good build (empty before the first).
@@ -510,7 +524,7 @@ impl Incremental {
     /// [`Incremental::search_task`] gives the task for the site as it is now).
     pub fn apply_search(&mut self, index: SearchIndex) -> Option<Changes> {
         let state = self.state.as_mut().filter(|s| s.search_wanted == Some(index.fp) && s.units.contains_key(&Unit::Search))?;
-        let fresh = BTreeMap::from([(Unit::Search, Fresh { files: index.files, reads: Vec::new() })]);
+        let fresh = BTreeMap::from([(Unit::Search, Fresh { files: index.files, reads: Vec::new(), written: false })]);
         let defs: Map<Unit, u64> = [(Unit::Search, 0)].into_iter().collect();
         let changes = apply(&mut state.output, &mut state.units, fresh, &defs, &[], |_| Vec::new());
         state.search_built = Some(index.fp);
@@ -742,7 +756,11 @@ impl Incremental {
 
         let views = Views::with_cards(&model.site, &model.theme, Arc::clone(&model.cards));
         let now = Now::new(&model.site, &views, &query, &model.fps);
-        let cx = Cx::new(&model, &views, engine, sources);
+        // Rendering everything starts from an empty output, which a spilling
+        // one takes the files into as they are rendered: they are never all
+        // in memory at once.
+        let new_output = if everything { Some(new_output(self.folder.as_deref())?) } else { None };
+        let cx = Cx { stream: new_output.as_ref().filter(|o| o.is_spilling()), ..Cx::new(&model, &views, engine, sources) };
 
         let prev = self.state.as_ref().filter(|_| !everything).map(|s| Prev {
             units: &s.units,
@@ -766,17 +784,17 @@ impl Incremental {
 
         // Apply: drop what is gone, write what was rendered. Rendering
         // everything starts from an empty output, so nothing stale survives.
-        let (mut output, mut units, mut reads, old_output) = match self.state.take() {
-            Some(s) if !everything => (s.output, s.units, s.reads, None),
-            Some(s) => (Output::default(), Map::default(), Reads::default(), Some(s.output)),
-            None => (Output::default(), Map::default(), Reads::default(), Some(Output::default())),
+        drop(cx);
+        let (mut output, mut units, mut reads, old_output) = match (self.state.take(), new_output) {
+            (Some(s), None) => (s.output, s.units, s.reads, None),
+            (Some(s), Some(new)) => (new, Map::default(), Reads::default(), Some(s.output)),
+            (None, new) => (new.unwrap_or_default(), Map::default(), Reads::default(), Some(Output::default())),
         };
         let (search_built, search_wanted, deferred) = (plan.search_built, plan.search_wanted, std::mem::take(&mut plan.later));
         let mut changes = commit(&mut output, &mut units, &mut reads, plan, &now);
         if let Some(old) = old_output {
             changes = diff(&old, &output);
         }
-        drop(cx);
         drop(now);
         drop(views);
         self.state = Some(State { model, output, units, reads, search_built, search_wanted, deferred });
@@ -789,7 +807,7 @@ impl Incremental {
     /// one path). No units are kept: the next build renders everything again.
     fn full(&mut self, model: Model) -> Result<Changes, Vec<Error>> {
         let Some(sources) = self.sources.as_ref() else { return Ok(Changes::default()) };
-        let mut output = render::render(&model.site, &model.theme)?;
+        let mut output = render::render_into(&model.site, &model.theme, new_output(self.folder.as_deref())?)?;
         build::add_assets(&mut output, sources, &model.assets)?;
         let old = self.state.take().map(|s| s.output).unwrap_or_default();
         let changes = diff(&old, &output);
@@ -807,6 +825,13 @@ impl Incremental {
         self.touched.clear();
         Ok(changes)
     }
+}
+
+/// An empty output for a full build: in a new folder inside `folder`, or in memory.
+fn new_output(folder: Option<&disk::PreviewFolder>) -> Result<Output, Vec<Error>> {
+    let Some(folder) = folder else { return Ok(Output::default()) };
+    let spill = folder.generation().map_err(|e| vec![Error::file(folder.path().display().to_string(), format!("cannot write the preview: {e}"))])?;
+    Ok(Output::spilling(spill))
 }
 
 /// What the last build kept that a plan compares with.
@@ -970,6 +995,9 @@ struct Cx<'a> {
     /// Entries with an email edition, by output folder.
     letters: Map<&'a str, usize>,
     sources: &'a Sources,
+    /// A spilling output to hand each unit's files to as soon as it is
+    /// rendered (see [`Fresh::written`]); `None`: units return their bytes.
+    stream: Option<&'a Output>,
 }
 
 impl<'a> Cx<'a> {
@@ -980,12 +1008,17 @@ impl<'a> Cx<'a> {
         } else {
             Map::default()
         };
-        Cx { site, theme: &model.theme, views, engine, jobs: model.jobs.iter().map(|j| (j.path.as_str(), j)).collect(), letters, sources }
+        let jobs = model.jobs.iter().map(|j| (j.path.as_str(), j)).collect();
+        Cx { site, theme: &model.theme, views, engine, jobs, letters, sources, stream: None }
     }
 }
 
-/// Render `units`, each recording what it reads: their files, or every error found.
+/// Render `units`, each recording what it reads: their files, or every error
+/// found. With [`Cx::stream`], each unit's files are handed to that output's
+/// spill as soon as it is rendered, and only what the output keeps of them
+/// is returned (see [`Fresh::written`]).
 fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Fresh>, Vec<Error>> {
+    let stream = cx.stream;
     let site = cx.site;
     let inliner = email::Inliner::default();
     let render_one = |unit: &Unit, errors: &mut Vec<Error>| -> Files {
@@ -1036,6 +1069,10 @@ fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Fresh>, Ve
         .map(|unit| {
             let mut errors = Vec::new();
             let (files, reads) = reads::recording(|| render_one(unit, &mut errors));
+            let files = match stream {
+                Some(out) => files.into_iter().map(|(p, bytes)| (p.clone(), out.hand_on(&p, bytes))).collect(),
+                None => files,
+            };
             (files, reads, errors)
         })
         .collect();
@@ -1043,7 +1080,7 @@ fn render_units(cx: &Cx<'_>, units: &[Unit]) -> Result<BTreeMap<Unit, Fresh>, Ve
     let mut fresh: BTreeMap<Unit, Fresh> = BTreeMap::new();
     for (unit, (files, reads, errs)) in units.iter().zip(each) {
         errors.extend(errs);
-        fresh.insert(unit.clone(), Fresh { files, reads });
+        fresh.insert(unit.clone(), Fresh { files, reads, written: stream.is_some() });
     }
     if errors.is_empty() { Ok(fresh) } else { Err(render::finish_errors(errors)) }
 }
@@ -1062,7 +1099,7 @@ fn apply(
     let mut changes = Changes::default();
     let drop_paths = |paths: &[String], keep: &HashSet<&str>, output: &mut Output, changes: &mut Changes| {
         for p in paths.iter().filter(|p| !keep.contains(p.as_str())) {
-            if output.files.remove(p).is_some() {
+            if output.remove(p) {
                 changes.removed.push(p.clone());
             }
         }
@@ -1072,7 +1109,7 @@ fn apply(
             drop_paths(&kept.paths, &HashSet::new(), output, &mut changes);
         }
     }
-    for (unit, Fresh { files, reads }) in fresh {
+    for (unit, Fresh { files, reads, written }) in fresh {
         let keep: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         if let Some(kept) = units.get(&unit) {
             drop_paths(&kept.paths, &keep, output, &mut changes);
@@ -1080,9 +1117,14 @@ fn apply(
         drop(keep);
         let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
         for (path, bytes) in files {
-            if output.files.get(&path) != Some(&bytes) {
-                changes.written.push(path.clone());
-                output.files.insert(path, bytes);
+            if written {
+                // Already handed on: `bytes` is what the output keeps.
+                if output.files.get(&path) != Some(&bytes) {
+                    changes.written.push(path.clone());
+                    output.files.insert(path, bytes);
+                }
+            } else if output.put(&path, bytes) {
+                changes.written.push(path);
             }
         }
         let def = defs.get(&unit).copied().unwrap_or(0);

@@ -2,8 +2,8 @@
 //!
 //! The pipeline: [`disk::load`] reads the sources, [`build::build`] parses and
 //! assembles the [`site::Site`] and renders it into an in-memory
-//! [`output::Output`], which [`disk::write_output`] writes atomically or the
-//! live preview serves from memory.
+//! [`output::Output`], which [`disk::write_output`] writes atomically; the
+//! live preview writes it into a folder of its own and serves it from there.
 
 pub mod build;
 pub mod cmd;

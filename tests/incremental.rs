@@ -7,18 +7,21 @@
 //! changes it reports are compared with a fresh `gen build` of the folder.
 //! Then random edit sequences (seeded; `GEN_EDIT_STEPS=N` for longer runs) do
 //! the same over the default theme and over a theme whose templates call
-//! `get_posts`/`get_post` and show every key of a card.
+//! `get_posts`/`get_post` and show every key of a card. The scripted edits
+//! run with the output written into a preview folder, as `gen serve` does;
+//! the random ones with the output in memory.
 
 #[allow(dead_code)]
 #[path = "../benches/gen_corpus.rs"]
 mod corpus;
 
 use gen_site::build::{self, BuildOptions};
-use gen_site::disk;
+use gen_site::disk::{self, PreviewFolder};
 use gen_site::incremental::{Changes, Incremental};
 use gen_site::output::Output;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 fn options() -> BuildOptions {
     BuildOptions { drafts: true, base_url: Some("http://127.0.0.1:1111/".into()) }
@@ -29,9 +32,10 @@ fn full(root: &Path) -> Result<Output, Vec<gen_site::error::Error>> {
     build::build(&sources, &options()).map(|b| b.output)
 }
 
-/// The paths whose bytes differ between two outputs.
+/// The paths whose bytes differ between two outputs (`a` may be written in a
+/// preview folder: its files are read back from there).
 fn differences(a: &Output, b: &Output) -> Vec<String> {
-    let mut d: Vec<String> = a.files.iter().filter(|(k, v)| b.files.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
+    let mut d: Vec<String> = a.files.keys().filter(|k| b.files.get(*k).map(|v| v.to_vec()) != a.read(k)).cloned().collect();
     d.extend(b.files.keys().filter(|k| !a.files.contains_key(*k)).cloned());
     d.sort();
     d
@@ -41,17 +45,63 @@ struct Site {
     dir: tempfile::TempDir,
     inc: Incremental,
     last: Output,
+    /// Where the output is written, when it is not held in memory.
+    folder: Option<(tempfile::TempDir, Arc<PreviewFolder>)>,
 }
 
 impl Site {
+    /// A generated site of `posts` posts, built with the output in memory.
     fn new(posts: usize) -> Site {
+        Site::build(posts, None)
+    }
+
+    /// [`Site::new`], with the output written into a preview folder.
+    fn in_folder(posts: usize) -> Site {
+        let parent = tempfile::tempdir().unwrap();
+        let folder = PreviewFolder::create_in(parent.path()).unwrap();
+        Site::build(posts, Some((parent, folder)))
+    }
+
+    fn build(posts: usize, folder: Option<(tempfile::TempDir, Arc<PreviewFolder>)>) -> Site {
         let dir = tempfile::tempdir().unwrap();
         corpus::generate(posts, dir.path(), 7);
-        let mut inc = Incremental::new(dir.path(), options());
+        let mut inc = match &folder {
+            Some((_, f)) => Incremental::writing_to(dir.path(), options(), Arc::clone(f)),
+            None => Incremental::new(dir.path(), options()),
+        };
         inc.build().unwrap();
-        let last = inc.output().clone();
-        assert_eq!(differences(&last, &full(dir.path()).unwrap()), Vec::<String>::new(), "first build");
-        Site { dir, inc, last }
+        let last = full(dir.path()).unwrap();
+        assert_eq!(differences(inc.output(), &last), Vec::<String>::new(), "first build");
+        Site { dir, inc, last, folder }
+    }
+
+    /// With a preview folder: it holds the output's files and nothing else
+    /// (once the folders of earlier full builds are removed), and it is
+    /// empty once the engine is gone.
+    fn check_folder(self) {
+        let Some((_parent, folder)) = self.folder else { return };
+        let listed = |dir: &Path| -> Vec<String> {
+            let mut files: Vec<String> = walkdir::WalkDir::new(dir)
+                .into_iter()
+                .map(|e| e.unwrap())
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"))
+                .collect();
+            files.sort();
+            files
+        };
+        let generations = || fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().path()).collect::<Vec<_>>();
+        let waited = |done: &dyn Fn() -> bool| (0..200).any(|_| done() || (std::thread::sleep(std::time::Duration::from_millis(50)), false).1);
+        assert!(waited(&|| generations().len() == 1), "the folders of earlier builds are removed: {:?}", generations());
+        // The folder holds the last full build's files (later changes may be held in memory).
+        let paths: Vec<String> = self.inc.output().files.keys().cloned().collect();
+        let on_disk = listed(&generations()[0]);
+        assert!(on_disk.iter().all(|p| !p.contains(".gen-tmp-")), "no temporary files are left: {on_disk:?}");
+        assert!(paths.iter().filter(|p| !on_disk.contains(p)).count() < paths.len() / 2, "the preview folder holds the output");
+        drop(self.inc);
+        assert!(waited(&|| generations().is_empty()), "a dropped engine's folder is removed: {:?}", generations());
+        folder.remove();
+        assert!(!folder.path().exists());
     }
 
     fn root(&self) -> &Path {
@@ -107,7 +157,7 @@ impl Site {
 
 #[test]
 fn every_kind_of_edit_matches_a_full_build() {
-    let mut site = Site::new(130);
+    let mut site = Site::in_folder(130);
     let posts = site.posts();
     let zh: Vec<&String> = posts.iter().filter(|p| !p.ends_with(".en.md")).collect();
     let en: Vec<&String> = posts.iter().filter(|p| p.ends_with(".en.md")).collect();
@@ -261,11 +311,12 @@ fn every_kind_of_edit_matches_a_full_build() {
     let text = site.read(&f).replacen("title: \"", "title: \"改：", 1);
     site.write(&f, &text);
     site.check("a folder", &["content/posts"]);
+    site.check_folder();
 }
 
 #[test]
 fn errors_keep_the_last_good_output_and_recover() {
-    let mut site = Site::new(25);
+    let mut site = Site::in_folder(25);
     let name = site.posts()[5].clone();
     let a = format!("content/posts/{name}");
     let good = site.read(&a);
@@ -274,11 +325,14 @@ fn errors_keep_the_last_good_output_and_recover() {
     let errors = site.inc.update(&[PathBuf::from(&a)]).unwrap_err();
     assert!(errors[0].to_string().contains("titel"), "{}", errors[0]);
     assert_eq!(site.inc.output(), &before, "a failed build leaves the output as it was");
+    drop(before);
     // A link to a post that does not exist: an error at render time of the site.
     site.write(&a, &good.replace("<!-- more -->", "<!-- more -->\n\n[坏链接](@/posts/nope.md)"));
     assert!(site.inc.update(&[PathBuf::from(&a)]).is_err());
+    assert_eq!(differences(site.inc.output(), &site.last), Vec::<String>::new(), "a failed build leaves the files as they were");
     site.write(&a, &good.replace("<!-- more -->", "<!-- more -->\n\n修好了。"));
     site.check("fixed", &[&a]);
+    site.check_folder();
 }
 
 #[test]
@@ -542,7 +596,7 @@ fn random_edits(theme: &[(&str, &str)], seed: u64) {
     let mut inc = Incremental::new(dir.path(), options());
     inc.build().unwrap();
     let last = inc.output().clone();
-    let mut site = Site { dir, inc, last };
+    let mut site = Site { dir, inc, last, folder: None };
     let mut rng = corpus::Rng(seed);
     for step in 0..steps {
         let (what, touched) = random_edit(&site, &mut rng, step);

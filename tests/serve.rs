@@ -43,10 +43,14 @@ impl Server {
     }
 
     fn start_on(site: &Path, port: u16) -> Server {
+        // The preview folder goes into a temporary folder beside the site.
+        let tmp = site.parent().unwrap().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_gen"))
             .arg("--root")
             .arg(site)
             .args(["serve", "--port", &port.to_string()])
+            .env("TMPDIR", &tmp)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -576,9 +580,11 @@ fn a_port_in_use_moves_to_the_next_free_one() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_cleanly() {
-    let (_dir, site) = copy_site();
+    let (dir, site) = copy_site();
     let mut server = Server::start(&site);
     let _events = server.events();
+    let folder = dir.path().join(format!("tmp/gen-serve-{}", server.child.id()));
+    assert!(folder.is_dir(), "{}", server.output());
     // SAFETY: sends SIGINT to the child this test started.
     unsafe { libc::kill(server.child.id() as libc::pid_t, libc::SIGINT) };
     let deadline = Instant::now() + WAIT;
@@ -591,6 +597,37 @@ fn ctrl_c_stops_cleanly() {
     };
     assert!(status.success(), "{status}");
     assert!(server.wait_line(|l| l == "Stopped").is_some(), "{}", server.output());
+    assert!(!folder.exists(), "the preview folder is removed when the server stops");
+}
+
+/// The preview is written into a folder of the server's own, outside the
+/// site: two servers of one site do not share it, and the folder of a
+/// server that was killed is removed when the next one starts.
+#[test]
+fn each_server_writes_its_own_preview_folder() {
+    let (dir, site) = copy_site();
+    let tmp = dir.path().join("tmp");
+    let a = Server::start(&site);
+    let b = Server::start(&site);
+    let folder = |s: &Server| tmp.join(format!("gen-serve-{}", s.child.id()));
+    for s in [&a, &b] {
+        assert!(s.output().contains(&format!("into {}", folder(s).display())), "{}", s.output());
+        let pages: Vec<PathBuf> = std::fs::read_dir(folder(s)).unwrap().map(|e| e.unwrap().path().join("posts/hello/index.html")).collect();
+        assert_eq!(pages.len(), 1, "one build, one folder: {pages:?}");
+        let page = s.get("/letter/posts/hello/");
+        assert_eq!(page.status, 200);
+        // The file on disk is the page served, without the live-reload script.
+        let on_disk = std::fs::read_to_string(&pages[0]).unwrap();
+        assert!(page.text().starts_with(on_disk.split("</body>").next().unwrap()), "{on_disk}");
+    }
+    assert!(!site.join("public").exists(), "nothing is written into the site");
+    let killed = folder(&a);
+    drop(a);
+    assert!(killed.is_dir(), "a killed server leaves its folder");
+    let c = Server::start(&site);
+    assert!(!killed.exists(), "the next server removes the folder of a killed one");
+    assert!(folder(&b).is_dir() && folder(&c).is_dir(), "the folders of running servers stay");
+    assert_eq!(b.get("/letter/").status, 200);
 }
 
 /// A headless Chromium opens a served page; after an edit the page reloads

@@ -1,5 +1,6 @@
-//! `gen serve`: build the site into memory, serve it, rebuild when its files
-//! change and tell the browsers. Owns the loop, the clock and the terminal.
+//! `gen serve`: build the site into a temporary folder of its own, serve it,
+//! rebuild when its files change and tell the browsers. Owns the loop, the
+//! clock and the terminal.
 
 use crate::disk::SourcePath;
 use crate::serve::preview::Preview;
@@ -59,7 +60,14 @@ pub fn run(args: &Args) -> i32 {
         eprintln!("note: port {} is in use; serving on port {port} instead", args.port);
     }
     let origin = format!("http://{}:{port}", display_host(ip));
-    let mut preview = Preview::new(&root, &origin);
+    let folder = match crate::disk::PreviewFolder::create() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot make the preview's folder in {}: {e}", std::env::temp_dir().display());
+            return 1;
+        }
+    };
+    let mut preview = Preview::new(&root, &origin, Some(Arc::clone(&folder)));
     let shared = Shared::new(&instance_id());
 
     let started = Instant::now();
@@ -67,7 +75,13 @@ pub fn run(args: &Args) -> i32 {
     match &result {
         Ok(_) => {
             let output = preview.output();
-            println!("Built {} pages ({} files, drafts included) in {}", output.pages(), output.files.len(), ms(started));
+            println!(
+                "Built {} pages ({} files, drafts included) in {} into {}",
+                output.pages(),
+                output.files.len(),
+                ms(started),
+                folder.path().display()
+            );
         }
         Err(errors) => {
             super::report(errors, "build");
@@ -102,6 +116,7 @@ pub fn run(args: &Args) -> i32 {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the server: {e}");
+            folder.remove();
             return 1;
         }
     };
@@ -116,6 +131,7 @@ pub fn run(args: &Args) -> i32 {
         }
     };
     runtime.shutdown_timeout(Duration::from_secs(1));
+    folder.remove();
     code
 }
 

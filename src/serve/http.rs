@@ -1,4 +1,4 @@
-//! How `gen serve` answers a request from the in-memory output: URL paths
+//! How `gen serve` answers a request from the built output: URL paths
 //! decoded and checked, folders, redirects, content types, the injected script.
 
 use crate::output::Output;

@@ -1,5 +1,6 @@
-//! `gen serve`, the live preview: the site built into memory and served over
-//! HTTP, rebuilt when its files change, with live reload and an error overlay.
+//! `gen serve`, the live preview: the site built into a folder of its own and
+//! served over HTTP, rebuilt when its files change, with live reload and an
+//! error overlay.
 //!
 //! The pieces: [`preview::Preview`] builds, [`watch`] sees changes,
 //! [`Shared`] holds what is served and tells browsers ([`reload`]), and
@@ -22,7 +23,8 @@ use tokio::sync::{broadcast, watch as signal};
 /// What is served at one moment.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    /// The last good output (empty until a build succeeds).
+    /// The last good output (empty until a build succeeds): its paths, and
+    /// the files' bytes or where to read them ([`Output::read`]).
     pub output: Arc<Output>,
     /// The URL path the output is served under (`/` or `/letter/`).
     pub base_path: String,
@@ -111,8 +113,8 @@ impl Shared {
     /// the build changed in `output` (its whole output, the served one's
     /// successor), or its errors. `base_path` is the sub-path the output
     /// lives under. Only the changed files are taken over from `output`
-    /// (bytes shared); the whole output only when nothing was served yet or
-    /// the sub-path changed.
+    /// (bytes shared); the whole output only when nothing was served yet, the
+    /// sub-path changed, or the build wrote a new folder.
     pub fn publish(&self, result: Result<&Changes, Vec<Error>>, output: &Output, base_path: &str) -> Outcome {
         let old = self.snapshot();
         let changes = match result {
@@ -125,12 +127,19 @@ impl Shared {
             Ok(changes) => changes,
         };
         let whole = !old.built || old.base_path != base_path;
+        // A build written into a new folder is taken over whole; the changes it reports stand.
+        let moved = !old.output.same_spill(output);
         let changed = if whole { output.files.keys().cloned().collect() } else { changes.paths() };
         if changed.is_empty() && old.built {
+            // The same files, perhaps in a new folder: served from there, with no reload.
+            let output = if moved { Arc::new(output.clone()) } else { Arc::clone(&old.output) };
             if old.errors.is_empty() {
+                if moved {
+                    self.replace(Snapshot { output, ..(*old).clone() });
+                }
                 return Outcome::Unchanged;
             }
-            self.replace(Snapshot { errors: Arc::new(Vec::new()), ..(*old).clone() });
+            self.replace(Snapshot { output, errors: Arc::new(Vec::new()), ..(*old).clone() });
             self.send(Message::errors(&old.version, &[]));
             return Outcome::Cleared;
         }
@@ -139,7 +148,7 @@ impl Shared {
         let css_only = old.built && changed.iter().all(|p| p.ends_with(".css"));
         drop(old);
         self.update(|s| {
-            if whole {
+            if whole || moved {
                 s.output = Arc::new(output.clone());
             } else {
                 take_changes(Arc::make_mut(&mut s.output), changes, output);
@@ -186,11 +195,7 @@ fn take_changes(into: &mut Output, changes: &Changes, from: &Output) {
     for path in &changes.removed {
         into.files.remove(path);
     }
-    for path in &changes.written {
-        if let Some(bytes) = from.files.get(path) {
-            into.files.insert(path.clone(), Arc::clone(bytes));
-        }
-    }
+    into.take_from(from, &changes.written);
 }
 
 #[cfg(test)]

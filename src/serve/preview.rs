@@ -1,5 +1,7 @@
 //! The build behind the live preview: one place that turns the site's files
-//! into an [`Output`] served from memory, with drafts and the local address.
+//! into an [`Output`], with drafts and the local address. The files are
+//! written into the server's preview folder ([`disk::PreviewFolder`]) and
+//! served from there; the output in memory holds their paths and digests.
 //! Builds are incremental ([`crate::incremental`]): after the first, only
 //! what the changed files affect is rendered again.
 
@@ -9,6 +11,7 @@ use crate::error::Error;
 use crate::incremental::{Changes, Incremental, SearchIndex, SearchTask};
 use crate::output::Output;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The site being previewed and how it is built.
 pub struct Preview {
@@ -17,12 +20,15 @@ pub struct Preview {
     base_path: String,
     /// The site as last built, kept up to date file by file.
     site: Option<Incremental>,
+    /// Where the output is written (`None`: held in memory).
+    folder: Option<Arc<disk::PreviewFolder>>,
 }
 
 impl Preview {
-    /// Preview the site at `root`, served at `origin` (`http://127.0.0.1:1111`, no trailing slash).
-    pub fn new(root: &Path, origin: &str) -> Preview {
-        Preview { root: root.to_path_buf(), origin: origin.trim_end_matches('/').to_string(), base_path: "/".into(), site: None }
+    /// Preview the site at `root`, served at `origin` (`http://127.0.0.1:1111`,
+    /// no trailing slash), its output written into `folder` (or, without one, held in memory).
+    pub fn new(root: &Path, origin: &str, folder: Option<Arc<disk::PreviewFolder>>) -> Preview {
+        Preview { root: root.to_path_buf(), origin: origin.trim_end_matches('/').to_string(), base_path: "/".into(), site: None, folder }
     }
 
     /// The site's folder.
@@ -77,7 +83,11 @@ impl Preview {
                     None => disk::load(&self.root)?,
                 };
                 let options = BuildOptions { drafts: true, base_url: Some(self.base_url()) };
-                self.site.insert(Incremental::new(&self.root, options)).build_from(sources)
+                let site = match &self.folder {
+                    Some(folder) => Incremental::writing_to(&self.root, options, Arc::clone(folder)),
+                    None => Incremental::new(&self.root, options),
+                };
+                self.site.insert(site).build_from(sources)
             }
         }
     }

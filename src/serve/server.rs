@@ -1,5 +1,5 @@
-//! The HTTP side of `gen serve` (axum): pages from the in-memory output with
-//! the live-reload script added, the event stream, and the current errors.
+//! The HTTP side of `gen serve` (axum): pages from the built output with the
+//! live-reload script added, the event stream, and the current errors.
 
 use super::http::{self, Resolved};
 use super::reload::{self, Message};
@@ -114,12 +114,12 @@ fn not_found_page(snap: &Snapshot, path: &str) -> Option<String> {
 }
 
 fn file(status: StatusCode, key: &str, snap: &Snapshot) -> Response {
-    let Some(bytes) = snap.output.files.get(key) else {
+    let Some(bytes) = snap.output.read(key) else {
         return respond(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 Not Found\n");
     };
     // A page served for another path (a 404) waits for that path, not for its own file.
     let shown = (status == StatusCode::OK).then_some(key);
-    let body = if http::is_html(key) { http::inject(bytes, &reload::snippet(&snap.version, &snap.errors, shown)) } else { bytes.to_vec() };
+    let body = if http::is_html(key) { http::inject(&bytes, &reload::snippet(&snap.version, &snap.errors, shown)) } else { bytes };
     respond(status, http::content_type(key), body)
 }
 
