@@ -695,20 +695,17 @@ mod tests {
     use super::*;
     use crate::render::html::{Token, tokenize};
 
-    /// The style of every element of `html` with one, in document order.
-    fn styles(css: &str, html: &str) -> Vec<(String, String)> {
-        let sheet = Stylesheet::parse(css).expect("supported stylesheet");
+    /// Each element of `html` with the style `sheet` gives it through `cache`
+    /// (`None`: no style), in document order.
+    fn walk(sheet: &Stylesheet, cache: &mut StyleCache, html: &str) -> Vec<(String, Option<String>)> {
         let tokens = tokenize(html);
-        let mut cache = StyleCache::default();
-        let mut styler = Styler::new(&sheet, &mut cache);
+        let mut styler = Styler::new(sheet, cache);
         let mut out = Vec::new();
         for t in &tokens {
             match t {
                 Token::Start { name, attrs, self_closing, .. } => {
                     let existing = attrs.iter().find(|a| a.name == "style").map(|a| a.value.as_str());
-                    if let Some(s) = styler.enter(Element::new(name, attrs), existing) {
-                        out.push((name.clone(), crate::render::html::decode(&s).into_owned()));
-                    }
+                    out.push((name.clone(), styler.enter(Element::new(name, attrs), existing).map(|s| s.to_string())));
                     if *self_closing || name == "br" || name == "img" {
                         styler.leave_last();
                     }
@@ -720,31 +717,19 @@ mod tests {
         out
     }
 
+    /// The style of every element of `html` with one, in document order.
+    fn styles(css: &str, html: &str) -> Vec<(String, String)> {
+        let sheet = Stylesheet::parse(css).expect("supported stylesheet");
+        let mut cache = StyleCache::default();
+        let found = walk(&sheet, &mut cache, html);
+        found.into_iter().filter_map(|(name, s)| Some((name, crate::render::html::decode(&s?).into_owned()))).collect()
+    }
+
     /// The styles of each of `docs` with one cache for all, in document order.
     fn styles_sharing(css: &str, docs: &[&str]) -> Vec<Vec<Option<String>>> {
         let sheet = Stylesheet::parse(css).expect("supported stylesheet");
         let mut cache = StyleCache::default();
-        let mut all = Vec::new();
-        for html in docs {
-            let tokens = tokenize(html);
-            let mut styler = Styler::new(&sheet, &mut cache);
-            let mut out = Vec::new();
-            for t in &tokens {
-                match t {
-                    Token::Start { name, attrs, self_closing, .. } => {
-                        let existing = attrs.iter().find(|a| a.name == "style").map(|a| a.value.as_str());
-                        out.push(styler.enter(Element::new(name, attrs), existing).map(|s| s.to_string()));
-                        if *self_closing {
-                            styler.leave_last();
-                        }
-                    }
-                    Token::End { name, .. } => styler.leave(name),
-                    _ => {}
-                }
-            }
-            all.push(out);
-        }
-        all
+        docs.iter().map(|html| walk(&sheet, &mut cache, html).into_iter().map(|(_, s)| s).collect()).collect()
     }
 
     #[test]
