@@ -784,9 +784,12 @@ fn is_running(pid: u32) -> bool {
     }
 }
 
+/// Without a way to ask here, every other process counts as running: the
+/// folder of another server is never removed (the system's cleaning of its
+/// temporary folder takes those of killed servers).
 #[cfg(not(unix))]
-fn is_running(_: u32) -> bool {
-    false
+fn is_running(pid: u32) -> bool {
+    pid != std::process::id()
 }
 
 /// Where the live preview keeps its output: `gen-serve-PID` in the system's
