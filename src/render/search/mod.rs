@@ -14,7 +14,8 @@
 //! partitions, in no order; each shard puts its own in order when written.
 //!
 //! Files, under `LANG-PREFIX/search/`:
-//! - `index.json`: `{"v": 2, "count", "shards", "chunk", "fold"}`; for small
+//! - `index.json`: `{"v": 2, "count", "shards", "chunk", "fold", "phrase"}`
+//!   (`phrase`: [`PHRASE`], the weight of a phrase's score); for small
 //!   sites (up to 16 posts, 64 KiB of index) it also holds `"docs"`,
 //!   `"index"` (the one shard, base64) and `"fold"` (the table itself)
 //!   inline, and nothing else is loaded.
@@ -50,6 +51,10 @@ use serde_json::{Value, json};
 
 /// Most body occurrences a score counts.
 pub const BODY_MAX: u8 = 15;
+/// How many times a phrase's score (two words side by side, see [`tokens`])
+/// weighs a word's: once in the body, the words side by side outrank any
+/// number of them apart there.
+pub const PHRASE: u32 = 2 * BODY_MAX as u32 + 1;
 /// Score of a token in a post's tags.
 pub const TAG: u8 = 16;
 /// Score of a token in a post's headings.
@@ -174,7 +179,7 @@ impl SearchIndex {
     fn term_scores(tokens: &[(&str, &[u8])], term: &Term) -> FxHashMap<u32, u32> {
         let mut scores: FxHashMap<u32, u32> = FxHashMap::default();
         for &(token, bytes) in SearchIndex::matching(tokens, term) {
-            let w = if token == term.token { 2 } else { 1 };
+            let w = if token == term.token { 2 } else { 1 } * if term.token.contains(' ') { PHRASE } else { 1 };
             for (p, s) in postings::decode(bytes) {
                 let e = scores.entry(p).or_default();
                 *e = (*e).max(u32::from(s) * w);
@@ -261,6 +266,7 @@ impl SearchIndex {
             "shards": shards,
             "chunk": DOCS_PER_CHUNK,
             "fold": !fold.is_empty(),
+            "phrase": PHRASE,
         });
         let mut files = Vec::new();
         if inline {

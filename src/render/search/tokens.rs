@@ -12,13 +12,17 @@
 //!   `_ - . / : @` form a compound (an identifier, a URL, a version) that is
 //!   indexed whole after its words (`tokio_with_wasm` → `tokio`, `with`,
 //!   `wasm`, `tokio_with_wasm`).
+//! - Two words with only spaces between them ([`is_space`]) also give the
+//!   pair, joined by one space, before the second (`open model` → `open`,
+//!   `open model`, `model`): a phrase of the text.
 //!
 //! A query's CJK runs give their bigrams (or the character, alone), its words
 //! match any token they start; both must be found. Its compounds (matched
 //! exactly) and the pair
 //! of characters across a space between two CJK runs (`开源 模型` → `源模`)
-//! are looked up too and only add to the score: they rank whole identifiers
-//! and adjacent words first.
+//! and the pair of words across spaces (`open model` → `open model`) are
+//! looked up too and only add to the score: they rank whole identifiers and
+//! adjacent words first.
 
 use super::fold::fold;
 use crate::markdown::cjk::is_cjk;
@@ -27,6 +31,11 @@ use crate::markdown::cjk::is_cjk;
 pub const MAX_WORD: usize = 40;
 /// Longer compounds (long URLs) are indexed by their words only.
 pub const MAX_COMPOUND: usize = 80;
+
+/// The characters that may stand between two words of a phrase.
+pub fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{a0}')
+}
 
 /// Characters that join words into a compound.
 fn is_joiner(c: char) -> bool {
@@ -38,9 +47,10 @@ fn is_joiner(c: char) -> bool {
 pub enum Run<'a> {
     /// Folded CJK characters.
     Cjk(&'a [char]),
-    /// A compound's folded, lowercased text (joiners at either end dropped)
-    /// and the byte ranges of its words in it.
-    Words(&'a str, &'a [(usize, usize)]),
+    /// A compound's folded, lowercased text (joiners at either end dropped),
+    /// the byte ranges of its words in it, and whether only spaces stand
+    /// between it and the run of words before it.
+    Words(&'a str, &'a [(usize, usize)], bool),
 }
 
 /// Call `f` with every run of `text`, in order, reusing its buffers.
@@ -51,24 +61,37 @@ pub fn for_each_run(text: &str, mut f: impl FnMut(Run<'_>)) {
     // Joiners after the last word, kept only if another word follows.
     let mut joiners = String::new();
     let mut in_word = false;
-    let flush_words =
-        |compound: &mut String, parts: &mut Vec<(usize, usize)>, in_word: &mut bool, joiners: &mut String, f: &mut dyn FnMut(Run<'_>)| {
-            if *in_word {
-                if let Some(last) = parts.last_mut() {
-                    last.1 = compound.len();
-                }
-                *in_word = false;
+    // Whether only spaces followed the last run of words (so far), and
+    // whether the compound being read started so.
+    let mut spaced = false;
+    let mut after_space = false;
+    let flush_words = |compound: &mut String,
+                       parts: &mut Vec<(usize, usize)>,
+                       in_word: &mut bool,
+                       joiners: &mut String,
+                       after_space: bool,
+                       f: &mut dyn FnMut(Run<'_>)|
+     -> bool {
+        if *in_word {
+            if let Some(last) = parts.last_mut() {
+                last.1 = compound.len();
             }
-            if !parts.is_empty() {
-                f(Run::Words(compound, parts));
-            }
-            compound.clear();
-            parts.clear();
-            joiners.clear();
-        };
+            *in_word = false;
+        }
+        let dangling = !joiners.is_empty();
+        let words = !parts.is_empty();
+        if words {
+            f(Run::Words(compound, parts, after_space));
+        }
+        compound.clear();
+        parts.clear();
+        joiners.clear();
+        words && !dangling
+    };
     for c in text.chars().map(fold) {
         if is_cjk(c) {
-            flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, &mut f);
+            flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, after_space, &mut f);
+            spaced = false;
             cjk.push(c);
             continue;
         }
@@ -78,6 +101,9 @@ pub fn for_each_run(text: &str, mut f: impl FnMut(Run<'_>)) {
         }
         if c.is_alphanumeric() {
             if !in_word {
+                if parts.is_empty() {
+                    after_space = spaced;
+                }
                 compound.push_str(&joiners);
                 joiners.clear();
                 parts.push((compound.len(), compound.len()));
@@ -93,10 +119,11 @@ pub fn for_each_run(text: &str, mut f: impl FnMut(Run<'_>)) {
             }
             joiners.push(c);
         } else {
-            flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, &mut f);
+            let ended = flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, after_space, &mut f);
+            spaced = is_space(c) && (ended || spaced);
         }
     }
-    flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, &mut f);
+    flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, after_space, &mut f);
     if !cjk.is_empty() {
         f(Run::Cjk(&cjk));
     }
@@ -126,8 +153,12 @@ impl Tok<'_> {
 
 /// Call `f` with every index token of `text`, in order (with repeats).
 pub fn for_each_index_token(text: &str, mut f: impl FnMut(Tok<'_>)) {
+    // The last word of the previous run of words, and the phrase's buffer.
+    let mut last = String::new();
+    let mut phrase = String::new();
     for_each_run(text, |run| match run {
         Run::Cjk(cs) => {
+            last.clear();
             for (i, &c) in cs.iter().enumerate() {
                 f(Tok::Char(c));
                 if let Some(&d) = cs.get(i + 1) {
@@ -135,7 +166,13 @@ pub fn for_each_index_token(text: &str, mut f: impl FnMut(Tok<'_>)) {
                 }
             }
         }
-        Run::Words(whole, parts) => {
+        Run::Words(whole, parts, after_space) => {
+            if let Some(p) = phrase_of(&last, whole, parts, after_space, &mut phrase) {
+                f(Tok::Word(p));
+            }
+            let (a, b) = parts[parts.len() - 1];
+            last.clear();
+            last.push_str(&whole[a..b]);
             for &(a, b) in parts {
                 let word = &whole[a..b];
                 if word.chars().count() <= MAX_WORD {
@@ -147,6 +184,21 @@ pub fn for_each_index_token(text: &str, mut f: impl FnMut(Tok<'_>)) {
             }
         }
     });
+}
+
+/// The phrase of the previous run's last word `last` and this run's first
+/// word, when only spaces stand between them and both are indexed words.
+fn phrase_of<'p>(last: &str, whole: &str, parts: &[(usize, usize)], after_space: bool, buf: &'p mut String) -> Option<&'p str> {
+    let (a, b) = *parts.first()?;
+    let first = &whole[a..b];
+    if !after_space || last.is_empty() || last.chars().count() > MAX_WORD || first.chars().count() > MAX_WORD {
+        return None;
+    }
+    buf.clear();
+    buf.push_str(last);
+    buf.push(' ');
+    buf.push_str(first);
+    Some(buf)
 }
 
 /// The tokens a text is indexed under, in text order (with repeats).
@@ -172,8 +224,11 @@ pub struct Term {
 pub fn query_terms(query: &str) -> Vec<Term> {
     let mut required: Vec<Term> = Vec::new();
     let mut bonus: Vec<Term> = Vec::new();
-    // The last character of the previous run, if it was CJK.
+    // The last character of the previous run, if it was CJK; the last word
+    // of the previous run of words, if that was one.
     let mut last_cjk: Option<char> = None;
+    let mut last = String::new();
+    let mut phrase = String::new();
     for_each_run(query, |run| match run {
         Run::Cjk(cs) => {
             if let Some(p) = last_cjk {
@@ -185,8 +240,15 @@ pub fn query_terms(query: &str) -> Vec<Term> {
                 required.extend(cs.windows(2).map(|p| Term { token: p.iter().collect(), prefix: false, required: true }));
             }
             last_cjk = cs.last().copied();
+            last.clear();
         }
-        Run::Words(whole, parts) => {
+        Run::Words(whole, parts, after_space) => {
+            if let Some(p) = phrase_of(&last, whole, parts, after_space, &mut phrase) {
+                bonus.push(Term { token: p.to_string(), prefix: false, required: false });
+            }
+            let (a, b) = parts[parts.len() - 1];
+            last.clear();
+            last.push_str(&whole[a..b]);
             for &(a, b) in parts {
                 let word = &whole[a..b];
                 required.push(Term { token: word.to_string(), prefix: word.chars().count() >= 2, required: true });
@@ -201,13 +263,13 @@ pub fn query_terms(query: &str) -> Vec<Term> {
     required.into_iter().chain(bonus).filter(|t| seen.insert(t.token.clone())).collect()
 }
 
-/// The shard key of a token: a CJK token or a compound whole (those terms
-/// are matched exactly), a word its first two characters (the shortest word
+/// The shard key of a token: a CJK token, a compound or a phrase whole (those
+/// terms are matched exactly), a word its first two characters (the shortest word
 /// matched by prefix), so that every token a term can match is in one shard.
 pub fn shard_key(token: &str) -> &str {
     let mut chars = token.char_indices();
     match chars.next() {
-        Some((_, c)) if is_cjk(c) || token.contains(is_joiner) => token,
+        Some((_, c)) if is_cjk(c) || token.contains(is_joiner) || token.contains(' ') => token,
         Some(_) => chars.nth(1).map_or(token, |(i, _)| &token[..i]),
         None => token,
     }
@@ -240,25 +302,43 @@ mod tests {
     fn cjk_unigrams_and_bigrams_and_latin_words() {
         assert_eq!(index_tokens("GPT的预训练"), ["gpt", "的", "的预", "预", "预训", "训", "训练", "练"]);
         assert_eq!(index_tokens("中 OpenAI，Sam"), ["中", "openai", "sam"]);
-        assert_eq!(index_tokens("ＧＰＴ４ It's"), ["gpt4", "it", "s"]);
+        assert_eq!(index_tokens("ＧＰＴ４ It's"), ["gpt4", "gpt4 it", "it", "s"]);
         assert!(index_tokens(&"a".repeat(MAX_WORD + 1)).is_empty());
         assert!(index_tokens("，。！ --- ").is_empty());
     }
 
     #[test]
     fn compounds_whole_and_split() {
-        assert_eq!(index_tokens("use tokio_with_wasm."), ["use", "tokio", "with", "wasm", "tokio_with_wasm"]);
-        assert_eq!(index_tokens("GPT-5 v1.2"), ["gpt", "5", "gpt-5", "v1", "2", "v1.2"]);
+        assert_eq!(index_tokens("use tokio_with_wasm."), ["use", "use tokio", "tokio", "with", "wasm", "tokio_with_wasm"]);
+        assert_eq!(index_tokens("GPT-5 v1.2"), ["gpt", "5", "gpt-5", "5 v1", "v1", "2", "v1.2"]);
         assert_eq!(index_tokens("-a- b"), ["a", "b"]);
         assert_eq!(index_tokens("開源"), ["开", "开源", "源"]);
     }
 
     #[test]
+    fn words_with_only_spaces_between_are_also_a_phrase() {
+        assert_eq!(index_tokens("Open  model\nweights"), ["open", "open model", "model", "model weights", "weights"]);
+        // Punctuation, a dangling joiner or CJK between: no phrase.
+        assert_eq!(index_tokens("open. model"), ["open", "model"]);
+        assert_eq!(index_tokens("open- model"), ["open", "model"]);
+        assert_eq!(index_tokens("open -model"), ["open", "model"]);
+        assert_eq!(index_tokens("open 的 model"), ["open", "的", "model"]);
+        // A compound's last and first words pair with their neighbours.
+        assert_eq!(index_tokens("a_b c"), ["a", "b", "a_b", "b c", "c"]);
+        assert_eq!(index_tokens(&format!("{} b", "a".repeat(MAX_WORD + 1))), ["b"]);
+        assert_eq!(terms("open model"), [("open".into(), true, true), ("model".into(), true, true), ("open model".into(), false, false)]);
+        assert_eq!(shard_key("open model"), "open model");
+    }
+
+    #[test]
     fn query_terms_required_then_bonus() {
         assert_eq!(terms("预训练"), [("预训".into(), false, true), ("训练".into(), false, true)]);
-        assert_eq!(terms("模 GPT a"), [("模".into(), false, true), ("gpt".into(), true, true), ("a".into(), false, true)]);
+        assert_eq!(
+            terms("模 GPT a"),
+            [("模".into(), false, true), ("gpt".into(), true, true), ("a".into(), false, true), ("gpt a".into(), false, false)]
+        );
         assert_eq!(terms("训练 训练"), [("训练".into(), false, true), ("练训".into(), false, false)]);
-        assert_eq!(terms("gpt GPT"), [("gpt".into(), true, true)]);
+        assert_eq!(terms("gpt GPT"), [("gpt".into(), true, true), ("gpt gpt".into(), false, false)]);
         assert_eq!(terms("开源 模型"), [("开源".into(), false, true), ("模型".into(), false, true), ("源模".into(), false, false)]);
         assert_eq!(
             terms("tokio_with_wasm"),

@@ -6,13 +6,15 @@
 // tests/search_contract.rs): characters folded (fullwidth to ASCII,
 // Traditional to Simplified with the table the build ships), CJK text as
 // bigrams, other text as lowercased words matched by prefix, compounds
-// (`tokio_with_wasm`) whole as well; every required term must match; title,
+// (`tokio_with_wasm`) and phrases (two words with only spaces between) whole
+// as well; every required term must match; title,
 // heading and tag hits weigh more; results show a snippet with the matches
 // highlighted. Loaded by Node (module.exports), it is that core alone.
 (function () {
   "use strict";
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var JOINER = /^[_\-.\/:@]$/;
+  var SPACE = /^[ \t\n\r\u00a0]$/;
   var MAX_WORD = 40, MAX_COMPOUND = 80;
 
   function isCjk(c) {
@@ -44,43 +46,63 @@
   function len(s) { return Array.from(s).length; }
 
   // Runs of CJK characters ({cjk: [chars]}) and compounds of words
-  // ({whole: "a_b", parts: ["a", "b"]}), as for_each_run in tokens.rs.
+  // ({whole: "a_b", parts: ["a", "b"], after: whether only spaces stand
+  // between it and the run of words before it}), as for_each_run in tokens.rs.
   function runs(text, table) {
     var out = [], cjk = [], whole = "", parts = [], word = "", joiners = "";
+    var spaced = false, after = false;
     function endWord() {
       if (word) { whole += joiners + word; parts.push(word); word = ""; joiners = ""; }
     }
+    // Whether a run of words ended here without a dangling joiner.
     function flushWords() {
       endWord();
-      if (parts.length) out.push({ whole: whole, parts: parts });
+      var ended = parts.length > 0 && !joiners;
+      if (parts.length) out.push({ whole: whole, parts: parts, after: after });
       whole = ""; parts = []; joiners = "";
+      return ended;
     }
     for (var raw of text) {
       var ch = foldChar(raw, table);
-      if (isCjk(ch.codePointAt(0))) { flushWords(); cjk.push(ch); continue; }
+      if (isCjk(ch.codePointAt(0))) { flushWords(); spaced = false; cjk.push(ch); continue; }
       if (cjk.length) { out.push({ cjk: cjk }); cjk = []; }
       if (ALNUM.test(ch)) {
+        if (!word && !parts.length) after = spaced;
         word += ch.toLowerCase();
       } else if (JOINER.test(ch) && (word || joiners)) {
         endWord();
         joiners += ch;
-      } else flushWords();
+      } else {
+        var ended = flushWords();
+        spaced = SPACE.test(ch) && (ended || spaced);
+      }
     }
     flushWords();
     if (cjk.length) out.push({ cjk: cjk });
     return out;
   }
 
+  // The phrase of the previous run's last word and this run's first word,
+  // when only spaces stand between them and both are indexed words (phrase_of).
+  function phraseOf(last, r) {
+    var first = r.parts[0];
+    return r.after && last && len(last) <= MAX_WORD && len(first) <= MAX_WORD ? last + " " + first : null;
+  }
+
   // Every index token of a text, in order (what index_tokens in Rust gives).
   function indexTokens(text, table) {
-    var out = [];
+    var out = [], last = "";
     runs(text, table).forEach(function (r) {
       if (r.cjk) {
+        last = "";
         for (var i = 0; i < r.cjk.length; i++) {
           out.push(r.cjk[i]);
           if (i + 1 < r.cjk.length) out.push(r.cjk[i] + r.cjk[i + 1]);
         }
       } else {
+        var phrase = phraseOf(last, r);
+        if (phrase) out.push(phrase);
+        last = r.parts[r.parts.length - 1];
         r.parts.forEach(function (p) { if (len(p) <= MAX_WORD) out.push(p); });
         if (r.parts.length > 1 && len(r.whole) <= MAX_COMPOUND) out.push(r.whole);
       }
@@ -90,14 +112,18 @@
 
   // The terms of a query, required ones first, without repeats (query_terms in Rust).
   function queryTerms(query, table) {
-    var required = [], bonus = [], lastCjk = null;
+    var required = [], bonus = [], lastCjk = null, last = "";
     runs(query, table).forEach(function (r) {
       if (r.cjk) {
+        last = "";
         if (lastCjk) bonus.push({ token: lastCjk + r.cjk[0], prefix: false, required: false });
         if (r.cjk.length === 1) required.push({ token: r.cjk[0], prefix: false, required: true });
         else for (var i = 0; i + 1 < r.cjk.length; i++) required.push({ token: r.cjk[i] + r.cjk[i + 1], prefix: false, required: true });
         lastCjk = r.cjk[r.cjk.length - 1];
       } else {
+        var phrase = phraseOf(last, r);
+        if (phrase) bonus.push({ token: phrase, prefix: false, required: false });
+        last = r.parts[r.parts.length - 1];
         r.parts.forEach(function (p) { required.push({ token: p, prefix: len(p) >= 2, required: true }); });
         if (r.parts.length > 1) bonus.push({ token: r.whole, prefix: false, required: false });
         lastCjk = null;
@@ -125,7 +151,7 @@
 
   function shardKey(token) {
     var chars = Array.from(token);
-    return isCjk(chars[0].codePointAt(0)) || /[_\-.\/:@]/.test(token) ? token : chars.slice(0, 2).join("");
+    return isCjk(chars[0].codePointAt(0)) || /[_\-.\/: @]/.test(token) ? token : chars.slice(0, 2).join("");
   }
 
   // FNV-1a over UTF-16 code units, as fnv1a_utf16 in tokens.rs.
@@ -165,11 +191,13 @@
   }
 
   // Post number -> score of one term: the best of the tokens it matches, twice for itself.
-  function termScores(shard, term) {
+  // Each post's score for `term` in `shard`; a phrase's weighs `phrase`
+  // (index.json's, PHRASE in src/render/search/mod.rs) times a word's.
+  function termScores(shard, term, phrase) {
     var scores = new Map();
     shard.tokens.forEach(function (t) {
       if (t.token !== term.token && !(term.prefix && t.token.startsWith(term.token))) return;
-      var weight = t.token === term.token ? 2 : 1, at = { i: t.start }, post = 0;
+      var weight = (t.token === term.token ? 2 : 1) * (term.token.indexOf(" ") >= 0 ? phrase || 1 : 1), at = { i: t.start }, post = 0;
       while (at.i < t.end) {
         var v = readVarint(shard.bytes, at);
         post += Math.floor(v / 4);
@@ -189,7 +217,7 @@
       var required = terms.filter(function (t) { return t.required; });
       if (!required.length) return { hits: [], table: table };
       return Promise.all(terms.map(function (t) {
-        return io.shard(fnv1a(shardKey(t.token)) % meta.shards).then(function (shard) { return termScores(shard, t); });
+        return io.shard(fnv1a(shardKey(t.token)) % meta.shards).then(function (shard) { return termScores(shard, t, meta.phrase); });
       })).then(function (all) {
         var total = null;
         terms.forEach(function (t, i) {
