@@ -32,6 +32,13 @@ fn search_finds_chinese_and_english_posts() {
 
     let dom = dump("/letter/en/search/?q=transl");
     assert!(dom.contains("href=\"/letter/en/posts/reader-mailbag/\""), "English prefix search failed:\n{dom}");
+    // The count in English grammar: one post, or n posts.
+    let n = dom.matches("<li class=\"search-result\">").count();
+    let count = if n == 1 { "1 post found".to_string() } else { format!("{n} posts found") };
+    assert!(dom.contains(&count), "no `{count}` in:\n{dom}");
+    let dom = dump("/letter/en/search/?q=mailbag");
+    assert_eq!(dom.matches("<li class=\"search-result\">").count(), 1, "{dom}");
+    assert!(dom.contains("1 post found") && !dom.contains("1 posts"), "one result counted wrong:\n{dom}");
 
     let dom = dump("/letter/search/?q=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E8%AF%8D");
     assert!(dom.contains("没有找到相关文章。") && !dom.contains("class=\"search-result\""), "a query without matches:\n{dom}");

@@ -345,7 +345,8 @@
     if (more) more.hidden = true;
     if (!query.trim()) { status.textContent = ""; return Promise.resolve(); }
     if (!hits.length) { status.textContent = list.getAttribute("data-no-results"); return Promise.resolve(); }
-    status.textContent = list.getAttribute("data-found").replace("{n}", String(hits.length));
+    status.textContent = hits.length === 1 ? list.getAttribute("data-found-one")
+      : list.getAttribute("data-found").replace("{n}", String(hits.length));
     return showMore();
   }
 
