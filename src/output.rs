@@ -77,11 +77,7 @@ impl Output {
         if self.files.contains_key(&path) {
             return false;
         }
-        let bytes = Arc::new(bytes.into());
-        let kept = match &self.spill {
-            Some(spill) => spill.write(&path, bytes),
-            None => bytes,
-        };
+        let kept = self.hand_on(&path, Arc::new(bytes.into()));
         self.files.insert(path, kept);
         true
     }
