@@ -94,6 +94,13 @@ impl Server {
         self.log.lock().unwrap().join("\n")
     }
 
+    /// Whether the server printed a line containing `text`, waiting up to
+    /// [`WAIT`] for it: stdout and stderr are read by separate threads, so a
+    /// line on one may arrive after a later line on the other.
+    fn printed(&self, text: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(text)) || self.wait_line(|l| l.contains(text)).is_some()
+    }
+
     fn get(&self, path: &str) -> Response {
         request(self.port, "GET", path)
     }
@@ -557,7 +564,7 @@ fn a_failed_first_build_serves_an_error_page_and_recovers() {
     let html = page.text();
     assert!(html.contains("config.yaml:") && html.contains("paginat"), "{html}");
     assert!(html.contains("/__gen/live.js"));
-    assert!(server.output().contains("config.yaml:"), "{}", server.output());
+    assert!(server.printed("config.yaml:"), "{}", server.output());
     let events = server.events();
 
     std::fs::write(site.join("config.yaml"), &config).unwrap();
@@ -573,7 +580,7 @@ fn a_port_in_use_moves_to_the_next_free_one() {
     let port = taken.local_addr().unwrap().port();
     let server = Server::start_on(&site, port);
     assert_ne!(server.port, port);
-    assert!(server.output().contains(&format!("port {port} is in use; serving on port {} instead", server.port)), "{}", server.output());
+    assert!(server.printed(&format!("port {port} is in use; serving on port {} instead", server.port)), "{}", server.output());
     assert_eq!(server.get("/letter/").status, 200);
 }
 
