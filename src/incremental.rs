@@ -436,6 +436,14 @@ impl Incremental {
         self.state.as_ref().is_some_and(|s| !s.deferred.is_empty())
     }
 
+    /// The local references of the last good build that name no file of its
+    /// output ([`Site::check_references`]): `gen build` fails on them, the
+    /// live preview shows them beside the pages it serves. Meaningful when
+    /// the output is whole (not [`Incremental::behind`]).
+    pub fn broken_references(&self) -> Vec<Error> {
+        self.state.as_ref().map_or_else(Vec::new, |s| crate::error::sorted(s.model.site.check_references(&s.output, &s.model.assets)))
+    }
+
     fn search_stale(&self) -> bool {
         self.state.as_ref().is_some_and(|s| s.search_wanted.is_some() && s.search_built != s.search_wanted)
     }

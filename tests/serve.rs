@@ -492,6 +492,32 @@ fn edit_reloads_and_a_broken_post_shows_the_error_until_fixed() {
 }
 
 #[test]
+fn a_broken_link_is_served_and_shown_until_fixed() {
+    let (_dir, site) = copy_site();
+    let server = Server::start(&site);
+    let events = server.events();
+
+    // `gen build` fails on a link to no page; the preview serves the edit and shows the error with it.
+    std::fs::write(site.join(HELLO), hello_post("见[另一篇](/posts/nowhere/)。")).unwrap();
+    let (_, data) = events.expect(&["reload"]);
+    let v: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(v["errors"][0]["path"], "content/posts/2024-01-10-hello.md", "{data}");
+    assert_eq!(v["errors"][0]["line"], 6, "{data}");
+    let page = server.get("/letter/posts/hello/").text();
+    assert!(page.contains("另一篇") && page.contains("id=\"__gen-errors\"") && page.contains("\"failed\":false"), "{page}");
+    assert!(server.printed("content/posts/2024-01-10-hello.md:6:"), "{}", server.output());
+    assert!(server.printed("broken reference"), "{}", server.output());
+    let errors: serde_json::Value = serde_json::from_str(&server.get("/__gen/errors").text()).unwrap();
+    assert_eq!((errors["errors"].as_array().map(Vec::len), &errors["failed"]), (Some(1), &serde_json::Value::Bool(false)));
+
+    // Fixed: the reload carries no errors, and no page does.
+    std::fs::write(site.join(HELLO), hello_post("见[另一篇](/posts/second/)。")).unwrap();
+    let (_, data) = events.expect(&["reload"]);
+    assert!(data.contains("\"errors\":[]"), "{data}");
+    assert!(!server.get("/letter/posts/hello/").text().contains("__gen-errors"));
+}
+
+#[test]
 fn editor_save_patterns_give_one_rebuild() {
     let (_dir, site) = copy_site();
     let server = Server::start(&site);
@@ -691,6 +717,18 @@ fn browser_reloads_after_an_edit() {
 
     std::fs::write(site.join(HELLO), hello_post("修好之后。")).unwrap();
     until(&mut browser, "!document.getElementById('__gen-overlay') && document.body.innerText.includes('修好之后')", "overlay gone after the fix");
+
+    // Another post breaks, then is fixed: this page, which the fix does not change, drops the overlay without reloading.
+    eval(&mut browser, "window.__genMarker = 2; true");
+    std::fs::write(site.join(second), "---\ntitle: [坏了\n---\n").unwrap();
+    until(
+        &mut browser,
+        "!!document.getElementById('__gen-overlay') && document.getElementById('__gen-overlay').innerText.includes('second.md:')",
+        "overlay for another post",
+    );
+    std::fs::write(site.join(second), format!("{text}\n第三段。\n")).unwrap();
+    until(&mut browser, "!document.getElementById('__gen-overlay')", "overlay gone after another post's fix");
+    assert_eq!(eval(&mut browser, "window.__genMarker === 2"), serde_json::Value::Bool(true), "the page reloaded for a fix that does not change it");
 }
 
 /// Just enough of the Chrome DevTools Protocol over `--remote-debugging-pipe`

@@ -88,7 +88,8 @@ pub fn run(args: &Args) -> i32 {
             eprintln!("serving an error page until the site builds; watching for changes");
         }
     }
-    shared.publish(result.as_ref().map_err(Clone::clone), preview.output(), preview.base_path());
+    let broken = broken_references(&preview, result.is_ok());
+    shared.publish(result.as_ref().map_err(Clone::clone), broken, preview.output(), preview.base_path());
 
     let url = preview.base_url();
     let (tx, rx) = mpsc::channel();
@@ -205,7 +206,8 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
             let result = preview.catch_up();
             good = result.is_ok();
             let errors = result.as_ref().err().cloned();
-            match shared.publish(result.as_ref().map_err(Clone::clone), preview.output(), preview.base_path()) {
+            let broken = broken_references(&preview, good);
+            match shared.publish(result.as_ref().map_err(Clone::clone), broken, preview.output(), preview.base_path()) {
                 Outcome::Failed => {
                     super::report(&errors.unwrap_or_default(), "rebuild");
                     eprintln!("  after {}; the error is shown in the browser", ms(started));
@@ -257,7 +259,8 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
         let result = preview.rebuild(&changes);
         good = result.is_ok();
         let errors = result.as_ref().err().cloned();
-        let outcome = shared.publish(result.as_ref().map_err(Clone::clone), preview.output(), preview.base_path());
+        let broken = broken_references(&preview, good);
+        let outcome = shared.publish(result.as_ref().map_err(Clone::clone), broken, preview.output(), preview.base_path());
         let took = ms(started);
         let pages = match shared.listeners() {
             0 => "no page open".to_string(),
@@ -276,6 +279,21 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
             }
         }
     }
+}
+
+/// After a good build (`good`), the local references its output has broken,
+/// printed: `gen build` fails on them, the preview serves the pages and
+/// shows them in the browser until they are fixed.
+fn broken_references(preview: &Preview, good: bool) -> Vec<crate::error::Error> {
+    let broken = if good { preview.broken_references() } else { Vec::new() };
+    if !broken.is_empty() {
+        for e in &broken {
+            eprintln!("{e}");
+        }
+        let n = broken.len();
+        eprintln!("  {n} broken reference{}: served as written, shown in the browser; gen build fails until fixed", if n == 1 { "" } else { "s" });
+    }
+    broken
 }
 
 /// `content/posts/a.md changed`, or a count when many files changed at once.

@@ -8,7 +8,10 @@
   const file = me ? me.dataset.file : undefined;
   const OVERLAY = "__gen-overlay";
 
-  function showErrors(errors) {
+  // `failed`: the latest build failed and the pages are the last good ones;
+  // otherwise the pages are current and `errors` are the local references
+  // they have broken, which `gen build` stops on.
+  function showErrors(errors, failed) {
     let box = document.getElementById(OVERLAY);
     if (!errors || errors.length === 0) {
       if (box) box.remove();
@@ -28,7 +31,8 @@
     head.style.cssText = "margin:0 0 1rem;font-weight:bold;color:#fca5a5;";
     const n = errors.length;
     head.textContent = "gen: the site has " + n + " error" + (n === 1 ? "" : "s") +
-      "; the last good version is shown until it is fixed.";
+      (failed ? "; the last good version is shown until it is fixed."
+              : "; the pages show the latest changes, and gen build fails until it is fixed.");
     const close = document.createElement("button");
     close.textContent = "×";
     close.title = "Hide (comes back on the next failed build)";
@@ -56,13 +60,16 @@
   }
 
   const initial = document.getElementById("__gen-errors");
-  if (initial) showErrors(JSON.parse(initial.textContent));
+  if (initial) {
+    const d = JSON.parse(initial.textContent);
+    showErrors(d.errors, d.failed);
+  }
 
   const events = new EventSource("/__gen/events");
   events.addEventListener("hello", (ev) => {
     const d = JSON.parse(ev.data);
     if (d.version !== version) location.reload();
-    else showErrors(d.errors);
+    else showErrors(d.errors, d.failed);
   });
   // Whether a rebuild that changed `changed` (paths in the output) changed
   // what this page shows: its own file, or anything but other pages, feeds,
@@ -75,13 +82,20 @@
   events.addEventListener("reload", (ev) => {
     const d = JSON.parse(ev.data);
     if (affected(d.changed)) location.reload();
-    else version = d.version;
+    else {
+      version = d.version;
+      showErrors(d.errors, false);
+    }
   });
   events.addEventListener("css", (ev) => {
-    version = JSON.parse(ev.data).version;
-    showErrors([]);
+    const d = JSON.parse(ev.data);
+    version = d.version;
+    showErrors(d.errors, false);
     swapStylesheets();
   });
-  events.addEventListener("errors", (ev) => showErrors(JSON.parse(ev.data).errors));
+  events.addEventListener("errors", (ev) => {
+    const d = JSON.parse(ev.data);
+    showErrors(d.errors, d.failed);
+  });
   window.addEventListener("pagehide", () => events.close());
 })();

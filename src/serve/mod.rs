@@ -30,8 +30,12 @@ pub struct Snapshot {
     pub base_path: String,
     /// Whether a build has succeeded yet; until then an error page is served.
     pub built: bool,
-    /// Errors of the latest build; empty when it succeeded.
+    /// Errors of the latest build: why it failed, or the local references
+    /// its output has broken (`gen build` fails on them; the pages served
+    /// are current). Empty when it succeeded with none.
     pub errors: Arc<Vec<Error>>,
+    /// Whether the latest build failed (the pages served are the last good ones).
+    pub failed: bool,
     /// Changes whenever the served output changes; pages carry it so that a
     /// page that missed a rebuild reloads when it reconnects.
     pub version: String,
@@ -40,7 +44,8 @@ pub struct Snapshot {
 /// What a finished build changed, for the terminal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// The output is the same as before: nothing sent.
+    /// The output is the same as before: no reload (the errors shown
+    /// change if its broken references did).
     Unchanged,
     /// Pages changed: browsers reload. Holds the changed output paths.
     Reload(Vec<String>),
@@ -69,7 +74,14 @@ impl Shared {
         let (events, _) = broadcast::channel(64);
         let (stop, _) = signal::channel(false);
         let version = format!("{instance}-0");
-        let snapshot = Snapshot { output: Arc::new(Output::default()), base_path: "/".into(), built: false, errors: Arc::new(Vec::new()), version };
+        let snapshot = Snapshot {
+            output: Arc::new(Output::default()),
+            base_path: "/".into(),
+            built: false,
+            errors: Arc::new(Vec::new()),
+            failed: false,
+            version,
+        };
         Arc::new(Shared { snapshot: RwLock::new(Arc::new(snapshot)), events, stop, instance: instance.to_string(), builds: AtomicU64::new(0) })
     }
 
@@ -114,18 +126,21 @@ impl Shared {
     /// successor), or its errors. `base_path` is the sub-path the output
     /// lives under. Only the changed files are taken over from `output`
     /// (bytes shared); the whole output only when nothing was served yet, the
-    /// sub-path changed, or the build wrote a new folder.
-    pub fn publish(&self, result: Result<&Changes, Vec<Error>>, output: &Output, base_path: &str) -> Outcome {
+    /// sub-path changed, or the build wrote a new folder. `broken` are the
+    /// local references a good build's output has broken: its pages are
+    /// served, and shown with them (`gen build` fails on them).
+    pub fn publish(&self, result: Result<&Changes, Vec<Error>>, broken: Vec<Error>, output: &Output, base_path: &str) -> Outcome {
         let old = self.snapshot();
         let changes = match result {
             Err(errors) => {
                 let errors = Arc::new(errors);
-                self.replace(Snapshot { errors: Arc::clone(&errors), ..(*old).clone() });
-                self.send(Message::errors(&old.version, &errors));
+                self.replace(Snapshot { errors: Arc::clone(&errors), failed: true, ..(*old).clone() });
+                self.send(Message::errors(&old.version, &errors, true));
                 return Outcome::Failed;
             }
             Ok(changes) => changes,
         };
+        let broken = Arc::new(broken);
         let whole = !old.built || old.base_path != base_path;
         // A build written into a new folder is taken over whole; the changes it reports stand.
         let moved = !old.output.same_spill(output);
@@ -133,15 +148,16 @@ impl Shared {
         if changed.is_empty() && old.built {
             // The same files, perhaps in a new folder: served from there, with no reload.
             let output = if moved { Arc::new(output.clone()) } else { Arc::clone(&old.output) };
-            if old.errors.is_empty() {
+            if !old.failed && old.errors == broken {
                 if moved {
                     self.replace(Snapshot { output, ..(*old).clone() });
                 }
                 return Outcome::Unchanged;
             }
-            self.replace(Snapshot { output, errors: Arc::new(Vec::new()), ..(*old).clone() });
-            self.send(Message::errors(&old.version, &[]));
-            return Outcome::Cleared;
+            let cleared = broken.is_empty();
+            self.replace(Snapshot { output, errors: Arc::clone(&broken), failed: false, ..(*old).clone() });
+            self.send(Message::errors(&old.version, &broken, false));
+            return if cleared { Outcome::Cleared } else { Outcome::Unchanged };
         }
         let n = self.builds.fetch_add(1, Ordering::Relaxed) + 1;
         let version = format!("{}-{n}", self.instance);
@@ -155,14 +171,15 @@ impl Shared {
             }
             s.base_path = base_path.to_string();
             s.built = true;
-            s.errors = Arc::new(Vec::new());
+            s.errors = Arc::clone(&broken);
+            s.failed = false;
             s.version = version.clone();
         });
         if css_only {
-            self.send(Message::css(&version, &changed));
+            self.send(Message::css(&version, &changed, &broken));
             Outcome::Css(changed)
         } else {
-            self.send(Message::reload(&version, &changed));
+            self.send(Message::reload(&version, &changed, &broken));
             Outcome::Reload(changed)
         }
     }
@@ -220,38 +237,38 @@ mod tests {
         let mut rx = shared.subscribe();
         let site = out(&[("index.html", "<body>1</body>"), ("style.css", "a")]);
         let first = changes(&["index.html", "style.css"], &[]);
-        assert_eq!(shared.publish(Ok(&first), &site, "/letter/"), Outcome::Reload(vec!["index.html".into(), "style.css".into()]));
+        assert_eq!(shared.publish(Ok(&first), Vec::new(), &site, "/letter/"), Outcome::Reload(vec!["index.html".into(), "style.css".into()]));
         assert_eq!(rx.try_recv().unwrap().event, "reload");
         assert_eq!(shared.snapshot().version, "t-1");
-        assert_eq!(shared.publish(Ok(&changes(&[], &[])), &site, "/letter/"), Outcome::Unchanged);
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), Vec::new(), &site, "/letter/"), Outcome::Unchanged);
         assert!(rx.try_recv().is_err());
 
         // Only the changed files are taken over; a removed file goes.
         let restyled = out(&[("index.html", "<body>2</body>"), ("style.css", "b"), ("new.css", "c")]);
         let css = changes(&["new.css", "style.css"], &[]);
-        assert_eq!(shared.publish(Ok(&css), &restyled, "/letter/"), Outcome::Css(vec!["new.css".into(), "style.css".into()]));
+        assert_eq!(shared.publish(Ok(&css), Vec::new(), &restyled, "/letter/"), Outcome::Css(vec!["new.css".into(), "style.css".into()]));
         assert_eq!(rx.try_recv().unwrap().event, "css");
         assert_eq!(shared.snapshot().output.files["index.html"].as_slice(), b"<body>1</body>");
         let gone = changes(&[], &["new.css"]);
-        assert_eq!(shared.publish(Ok(&gone), &restyled, "/letter/"), Outcome::Css(vec!["new.css".into()]));
+        assert_eq!(shared.publish(Ok(&gone), Vec::new(), &restyled, "/letter/"), Outcome::Css(vec!["new.css".into()]));
         assert_eq!(rx.try_recv().unwrap().event, "css");
         assert!(!shared.snapshot().output.files.contains_key("new.css"));
 
         let broken = vec![Error::new("content/posts/a.md", 2, 1, "bad")];
-        assert_eq!(shared.publish(Err(broken), &restyled, "/letter/"), Outcome::Failed);
+        assert_eq!(shared.publish(Err(broken), Vec::new(), &restyled, "/letter/"), Outcome::Failed);
         let m = rx.try_recv().unwrap();
         assert_eq!(m.event, "errors");
         assert!(m.data.contains("content/posts/a.md:2:1: error: bad"));
         let s = shared.snapshot();
         assert_eq!((s.version.as_str(), s.errors.len(), s.output.files["style.css"].as_slice()), ("t-3", 1, &b"b"[..]));
 
-        assert_eq!(shared.publish(Ok(&changes(&[], &[])), &restyled, "/letter/"), Outcome::Cleared);
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), Vec::new(), &restyled, "/letter/"), Outcome::Cleared);
         let m = rx.try_recv().unwrap();
         assert_eq!((m.event, m.data.contains("\"errors\":[]")), ("errors", true));
         assert!(shared.snapshot().errors.is_empty());
 
         // A new sub-path changes every URL: a full reload, the whole output served.
-        assert!(matches!(shared.publish(Ok(&changes(&[], &[])), &restyled, "/"), Outcome::Reload(c) if c.len() == 3));
+        assert!(matches!(shared.publish(Ok(&changes(&[], &[])), Vec::new(), &restyled, "/"), Outcome::Reload(c) if c.len() == 3));
         assert_eq!(shared.snapshot().output.files["index.html"].as_slice(), b"<body>2</body>");
 
         // Data the pages do not show: served without a reload or a new version.
@@ -263,15 +280,41 @@ mod tests {
     }
 
     #[test]
+    fn broken_references_are_served_with_the_pages() {
+        let shared = Shared::new("t");
+        let mut rx = shared.subscribe();
+        let site = out(&[("index.html", "x")]);
+        let broken = || vec![Error::new("content/posts/a.md", 3, 5, "`/nope/` names no page")];
+        assert!(matches!(shared.publish(Ok(&changes(&["index.html"], &[])), broken(), &site, "/"), Outcome::Reload(_)));
+        let m = rx.try_recv().unwrap();
+        assert!(m.event == "reload" && m.data.contains("content/posts/a.md:3:5"), "{}", m.data);
+        let s = shared.snapshot();
+        assert!(s.built && !s.failed && s.errors.len() == 1);
+        // The same output and the same broken references: nothing to tell.
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), broken(), &site, "/"), Outcome::Unchanged);
+        assert!(rx.try_recv().is_err());
+        // A build that fails keeps the pages and says so; the next good one shows its references again.
+        assert_eq!(shared.publish(Err(vec![Error::file("config.yaml", "bad")]), Vec::new(), &site, "/"), Outcome::Failed);
+        assert!(rx.try_recv().unwrap().data.contains("\"failed\":true"));
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), broken(), &site, "/"), Outcome::Unchanged);
+        let m = rx.try_recv().unwrap();
+        assert!(m.event == "errors" && m.data.contains("\"failed\":false") && m.data.contains("a.md:3:5"), "{}", m.data);
+        // Fixed without a change to the output: the overlay goes.
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), Vec::new(), &site, "/"), Outcome::Cleared);
+        assert!(rx.try_recv().unwrap().data.contains("\"errors\":[]"));
+        assert!(shared.snapshot().errors.is_empty());
+    }
+
+    #[test]
     fn first_build_failure_keeps_nothing_built() {
         let shared = Shared::new("t");
-        assert_eq!(shared.publish(Err(vec![Error::file("config.yaml", "bad")]), &Output::default(), "/"), Outcome::Failed);
+        assert_eq!(shared.publish(Err(vec![Error::file("config.yaml", "bad")]), Vec::new(), &Output::default(), "/"), Outcome::Failed);
         let s = shared.snapshot();
         assert!(!s.built);
         assert_eq!(s.errors.len(), 1);
         // The first good build serves its whole output, whatever it reports.
         let site = out(&[("index.html", "x")]);
-        assert_eq!(shared.publish(Ok(&changes(&[], &[])), &site, "/"), Outcome::Reload(vec!["index.html".into()]));
+        assert_eq!(shared.publish(Ok(&changes(&[], &[])), Vec::new(), &site, "/"), Outcome::Reload(vec!["index.html".into()]));
         assert!(shared.snapshot().built);
     }
 }

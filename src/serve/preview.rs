@@ -103,6 +103,13 @@ impl Preview {
         self.site.as_ref().is_some_and(Incremental::behind)
     }
 
+    /// The local references of the last good build that name no file of
+    /// its output: errors for `gen build`, shown while serving once the
+    /// output is whole (see [`Preview::behind`]).
+    pub fn broken_references(&self) -> Vec<Error> {
+        self.site.as_ref().map_or_else(Vec::new, Incremental::broken_references)
+    }
+
     /// Render the later pages of listings the last rebuild left behind (a
     /// new post shifts every index page): what that changed in the output.
     pub fn catch_up(&mut self) -> Result<Changes, Vec<Error>> {

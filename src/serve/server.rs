@@ -35,7 +35,7 @@ async fn live_js() -> Response {
 /// The current errors as JSON (an empty list when the latest build succeeded).
 async fn errors(State(shared): State<Arc<Shared>>) -> Response {
     let snap = shared.snapshot();
-    let body = serde_json::json!({ "version": snap.version, "errors": reload::errors_json(&snap.errors) }).to_string();
+    let body = serde_json::json!({ "version": snap.version, "errors": reload::errors_json(&snap.errors), "failed": snap.failed }).to_string();
     respond(StatusCode::OK, "application/json; charset=utf-8", body)
 }
 
@@ -68,7 +68,7 @@ async fn events(State(shared): State<Arc<Shared>>) -> Sse<impl Stream<Item = Res
 
 fn hello(shared: &Shared) -> Message {
     let snap = shared.snapshot();
-    Message::hello(&snap.version, &snap.errors)
+    Message::hello(&snap.version, &snap.errors, snap.failed)
 }
 
 fn to_event(m: &Message) -> Event {
@@ -119,7 +119,7 @@ fn file(status: StatusCode, key: &str, snap: &Snapshot) -> Response {
     };
     // A page served for another path (a 404) waits for that path, not for its own file.
     let shown = (status == StatusCode::OK).then_some(key);
-    let body = if http::is_html(key) { http::inject(&bytes, &reload::snippet(&snap.version, &snap.errors, shown)) } else { bytes };
+    let body = if http::is_html(key) { http::inject(&bytes, &reload::snippet(&snap.version, &snap.errors, snap.failed, shown)) } else { bytes };
     respond(status, http::content_type(key), body)
 }
 
