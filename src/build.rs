@@ -12,7 +12,8 @@ use crate::render;
 use crate::site::{self, CommentFile, Site};
 use crate::theme::Theme;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,12 +45,14 @@ pub fn config(sources: &Sources, options: &BuildOptions) -> Result<Config, Vec<E
 }
 
 /// What builds keep from one to the next (the live preview): every content
-/// file parsed, and every body rendered. [`Cache::forget`] a file when it
-/// changes; [`Cache::clear`] when config.yaml or the theme changes.
+/// file parsed, every body rendered, and the theme loaded. [`Cache::forget`]
+/// a file when it changes; [`Cache::clear`] when config.yaml or the theme
+/// changes.
 #[derive(Debug, Default)]
 pub struct Cache {
-    posts: HashMap<String, Result<Arc<Post>, Vec<Error>>>,
-    comments: HashMap<String, Result<Arc<CommentFile>, Vec<Error>>>,
+    theme: Option<Arc<Theme>>,
+    posts: FxHashMap<String, Result<Arc<Post>, Vec<Error>>>,
+    comments: FxHashMap<String, Result<Arc<CommentFile>, Vec<Error>>>,
     bodies: site::RenderCache,
 }
 
@@ -85,7 +88,7 @@ pub fn parse_post(path: &str, bytes: &[u8], config: &Config) -> Result<Arc<Post>
 /// The site assembled from its sources, ready to render.
 pub struct Assembled {
     pub site: Site,
-    pub theme: Theme,
+    pub theme: Arc<Theme>,
     /// Other files under `content/` (paths inside it), copied to the output as they are.
     pub assets: BTreeSet<String>,
 }
@@ -155,7 +158,10 @@ pub fn add_assets(output: &mut Output, sources: &Sources, assets: &BTreeSet<Stri
 /// does before rendering. Every problem found is returned, sorted.
 pub fn assemble(sources: &Sources, options: &BuildOptions, cache: &mut Cache) -> Result<Assembled, Vec<Error>> {
     let config = config(sources, options)?;
-    let theme = Theme::load(&config, &sources.themes);
+    let theme = match &cache.theme {
+        Some(t) => Ok(Arc::clone(t)),
+        None => Theme::load(&config, &sources.themes).map(Arc::new),
+    };
     let mut errors = Vec::new();
 
     let mut md_files = Vec::new();
@@ -205,7 +211,10 @@ pub fn assemble(sources: &Sources, options: &BuildOptions, cache: &mut Cache) ->
     }
     cache.comments.retain(|path, _| sources.content.contains_key(path));
     let theme = match theme {
-        Ok(t) => t,
+        Ok(t) => {
+            cache.theme = Some(Arc::clone(&t));
+            t
+        }
         Err(e) => {
             errors.extend(e);
             return Err(error::sorted(errors));

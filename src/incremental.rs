@@ -44,8 +44,9 @@ use crate::render::{self, Engine, Job, Listing, Vars, email, feeds, search, site
 use crate::site::Site;
 use crate::theme::Theme;
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -162,7 +163,7 @@ pub struct SearchIndex {
 struct Model {
     /// Shared with a search index being built on another thread.
     site: Arc<Site>,
-    theme: Theme,
+    theme: Arc<Theme>,
     assets: BTreeSet<String>,
     jobs: Vec<Job>,
     cards: views::Cards,
@@ -733,7 +734,7 @@ impl Incremental {
             }
         }
         if self.memo.len() > site.entries.len() + 64 {
-            let current: HashSet<&str> = site.entries.iter().map(|e| e.post.content_path.as_str()).collect();
+            let current: FxHashSet<&str> = site.entries.iter().map(|e| e.post.content_path.as_str()).collect();
             self.memo.retain(|k, _| current.contains(k.as_str()));
         }
         let fps: Vec<EntryFp> = site.entries.iter().map(|e| self.memo[&e.post.content_path].fp).collect();
@@ -964,12 +965,12 @@ fn reshaped(plan: &Plan, prev: Option<&Map<Unit, Kept>>) -> bool {
 /// units, so those of the units kept as they were are the output's paths
 /// but those the units rendered now or gone wrote.
 fn claims_twice(plan: &Plan, prev: Option<(&Map<Unit, Kept>, &Output)>) -> bool {
-    let mut claimed: HashSet<&str> = HashSet::new();
+    let mut claimed: FxHashSet<&str> = FxHashSet::default();
     if plan.fresh.values().flat_map(|f| &f.files).any(|(p, _)| !claimed.insert(p)) {
         return true;
     }
     let Some((units, output)) = prev else { return false };
-    let released: HashSet<&str> =
+    let released: FxHashSet<&str> =
         plan.fresh.keys().chain(&plan.gone).filter_map(|u| units.get(u)).flat_map(|k| k.paths.iter().map(String::as_str)).collect();
     claimed.into_iter().any(|p| output.files.contains_key(p) && !released.contains(p))
 }
@@ -1105,7 +1106,7 @@ fn apply(
     mut intern: impl FnMut(Vec<Read>) -> Vec<u32>,
 ) -> Changes {
     let mut changes = Changes::default();
-    let drop_paths = |paths: &[String], keep: &HashSet<&str>, output: &mut Output, changes: &mut Changes| {
+    let drop_paths = |paths: &[String], keep: &FxHashSet<&str>, output: &mut Output, changes: &mut Changes| {
         for p in paths.iter().filter(|p| !keep.contains(p.as_str())) {
             if output.remove(p) {
                 changes.removed.push(p.clone());
@@ -1114,11 +1115,11 @@ fn apply(
     };
     for unit in gone {
         if let Some(kept) = units.remove(unit) {
-            drop_paths(&kept.paths, &HashSet::new(), output, &mut changes);
+            drop_paths(&kept.paths, &FxHashSet::default(), output, &mut changes);
         }
     }
     for (unit, Fresh { files, reads, written }) in fresh {
-        let keep: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let keep: FxHashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
         if let Some(kept) = units.get(&unit) {
             drop_paths(&kept.paths, &keep, output, &mut changes);
         }

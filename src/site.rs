@@ -14,8 +14,9 @@ use crate::slug;
 use crate::theme::Theme;
 use crate::translation::{self, Drift};
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -79,7 +80,7 @@ pub struct Site {
     /// Tags per language, sorted by slug.
     pub tags: BTreeMap<String, Vec<Tag>>,
     /// Tags config.yaml translates: (language, slug) → the slug of the same tag per language.
-    pub linked_tags: HashMap<(String, String), BTreeMap<String, String>>,
+    pub linked_tags: FxHashMap<(String, String), BTreeMap<String, String>>,
     /// Content paths of the drafts left out of this build (links to them say so).
     pub drafts: BTreeSet<String>,
 }
@@ -90,9 +91,9 @@ pub struct Site {
 /// body depends on (config, theme) clears the cache when it changes.
 #[derive(Debug, Default)]
 pub struct RenderCache {
-    bodies: HashMap<String, CachedBody>,
+    bodies: FxHashMap<String, CachedBody>,
     /// Rendered `content/comments/` files, by (file, language of the post).
-    comments: HashMap<(PathBuf, String), (Arc<CommentFile>, Vec<LateComments>)>,
+    comments: FxHashMap<(PathBuf, String), (Arc<CommentFile>, Vec<LateComments>)>,
     /// [`Resolver::inputs`] when the cached bodies were checked last: while it
     /// stands, every link resolves as it did, and is not resolved again.
     resolver_inputs: Option<u64>,
@@ -143,11 +144,11 @@ impl Site {
     ) -> Result<Site, Vec<Error>> {
         let mut errors = Vec::new();
         // Every version of every post, drafts included: a translation of a draft is still a translation.
-        let mut all_versions: HashMap<String, Vec<String>> = HashMap::new();
+        let mut all_versions: FxHashMap<String, Vec<String>> = FxHashMap::default();
         for p in &posts {
             all_versions.entry(p.key.clone()).or_default().push(p.lang.clone());
         }
-        let all_tags: HashSet<String> = posts.iter().flat_map(|p| p.tag_slugs.iter().cloned()).collect();
+        let all_tags: FxHashSet<String> = posts.iter().flat_map(|p| p.tag_slugs.iter().cloned()).collect();
         tag_collisions(&posts, &config, &mut errors);
         let drafts: BTreeSet<String> = posts.iter().filter(|p| p.draft && !options.drafts).map(|p| p.content_path.clone()).collect();
         let mut posts: Vec<Arc<Post>> = posts.into_iter().filter(|p| options.drafts || !p.draft).collect();
@@ -157,14 +158,10 @@ impl Site {
         let mut entries: Vec<Entry> = posts
             .into_iter()
             .map(|post| {
-                let prefix = config.lang_prefix(&post.lang);
-                let path = match post.kind {
-                    Kind::Post => format!("{prefix}posts/{}/", post.slug),
-                    Kind::Page => format!("{prefix}{}/", post.slug),
-                };
+                let path = entry_path(&config, &post);
                 Entry {
-                    url: format!("{}{path}", config.base_path),
-                    permalink: format!("{}{path}", config.base_url),
+                    url: concat(&config.base_path, &path),
+                    permalink: concat(&config.base_url, &path),
                     path,
                     post,
                     rendered: Arc::default(),
@@ -223,7 +220,7 @@ impl Site {
 
         // Related posts, by slug: the same language first, then any.
         // Keys borrowed from the posts: `slug_any` gives the hints of later errors too.
-        let mut by_slug: HashMap<(&str, &str), usize> = HashMap::new();
+        let mut by_slug: FxHashMap<(&str, &str), usize> = FxHashMap::default();
         let mut slug_any: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post) {
             by_slug.entry((e.post.lang.as_str(), e.post.slug.as_str())).or_insert(i);
@@ -244,12 +241,12 @@ impl Site {
         }
 
         // Comments files, by slug.
-        let mut posts_by_slug: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut posts_by_slug: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.post.kind == Kind::Post) {
             posts_by_slug.entry(e.post.slug.as_str()).or_default().push(i);
         }
-        let mut extra_comments: HashMap<usize, Vec<LateComments>> = HashMap::new();
-        let mut comments_used = HashSet::new();
+        let mut extra_comments: FxHashMap<usize, Vec<LateComments>> = FxHashMap::default();
+        let mut comments_used = FxHashSet::default();
         for file in comment_files {
             let targets = posts_by_slug.get(file.slug.as_str()).map(Vec::as_slice).unwrap_or_default();
             if targets.is_empty() {
@@ -525,7 +522,7 @@ pub fn same_place(a: &Post, b: &Post) -> bool {
 /// checked once the site is built ([`Site::check_references`]).
 struct Resolver<'a> {
     entries: &'a [Entry],
-    by_content_path: HashMap<&'a str, usize>,
+    by_content_path: FxHashMap<&'a str, usize>,
     assets: &'a BTreeSet<String>,
     drafts: &'a BTreeSet<String>,
     config: &'a Config,
@@ -668,7 +665,7 @@ fn staleness(entries: &[Entry], i: usize, config: &Config) -> Option<(usize, Dri
 
 /// `translated_from` on a file that translates nothing: no version of the
 /// post in the language it names, or the file's own language.
-fn translation_errors(entries: &[Entry], versions: &HashMap<String, Vec<String>>, config: &Config, errors: &mut Vec<Error>) {
+fn translation_errors(entries: &[Entry], versions: &FxHashMap<String, Vec<String>>, config: &Config, errors: &mut Vec<Error>) {
     for e in entries {
         let Some(tf) = &e.post.translated_from else { continue };
         let lang = tf.lang.as_deref().unwrap_or(&config.default_language);
@@ -775,8 +772,8 @@ fn tag_collisions(posts: &[Arc<Post>], config: &Config, errors: &mut Vec<Error>)
     let mut order: Vec<&Post> = posts.iter().map(|p| p.as_ref()).filter(|p| p.kind == Kind::Post).collect();
     order.sort_by(|a, b| a.content_path.cmp(&b.content_path));
     // (language, slug) → (spelling, post) of its first spelling.
-    let mut first: HashMap<(&str, &str), (&str, &Post)> = HashMap::new();
-    let mut reported = HashSet::new();
+    let mut first: FxHashMap<(&str, &str), (&str, &Post)> = FxHashMap::default();
+    let mut reported = FxHashSet::default();
     // Where `tag` is written in `p`; only computed for an error.
     let place = |p: &Post, tag: &str| {
         let text = post_text(p);
@@ -860,7 +857,7 @@ fn fold(p: &str) -> std::borrow::Cow<'_, str> {
 /// language, naming both files.
 fn check_unique(entries: &[Entry], errors: &mut Vec<Error>) {
     let mut paths: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut folded: HashMap<std::borrow::Cow<'_, str>, usize> = HashMap::new();
+    let mut folded: FxHashMap<std::borrow::Cow<'_, str>, usize> = FxHashMap::default();
     let mut issues: BTreeMap<(&str, u32), usize> = BTreeMap::new();
     // Visit in path order, so the "first" file of a clash is stable.
     let mut order: Vec<usize> = (0..entries.len()).collect();
@@ -943,9 +940,31 @@ fn listed(entries: &[Entry], posts_by_lang: &BTreeMap<String, Vec<usize>>, confi
     out
 }
 
+/// The output folder of a post or page: `[LANG/]posts/SLUG/` or `[LANG/]SLUG/`.
+/// Built by hand, not with `format!`: the live preview makes it for every
+/// entry after each edit that reshapes the site.
+fn entry_path(config: &Config, post: &Post) -> String {
+    let prefix = config.lang_prefix(&post.lang);
+    let section = if post.kind == Kind::Post { "posts/" } else { "" };
+    let mut path = String::with_capacity(prefix.len() + section.len() + post.slug.len() + 1);
+    path.push_str(&prefix);
+    path.push_str(section);
+    path.push_str(&post.slug);
+    path.push('/');
+    path
+}
+
+/// `a` followed by `b`, in one allocation.
+fn concat(a: &str, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + b.len());
+    s.push_str(a);
+    s.push_str(b);
+    s
+}
+
 /// The tag translations of config.yaml by (language, slug) of each name.
-fn link_tags(config: &Config) -> HashMap<(String, String), BTreeMap<String, String>> {
-    let mut out = HashMap::new();
+fn link_tags(config: &Config) -> FxHashMap<(String, String), BTreeMap<String, String>> {
+    let mut out = FxHashMap::default();
     for (key, names) in &config.tags {
         let group: BTreeMap<String, String> = config.tag_group(key, names).into_iter().map(|(l, n)| (l.to_string(), slug::tag_slug(n))).collect();
         for (l, s) in &group {
@@ -956,7 +975,7 @@ fn link_tags(config: &Config) -> HashMap<(String, String), BTreeMap<String, Stri
 }
 
 /// A tag translation in config.yaml for a tag no post has.
-fn tag_translation_errors(config: &Config, used: &HashSet<String>, errors: &mut Vec<Error>) {
+fn tag_translation_errors(config: &Config, used: &FxHashSet<String>, errors: &mut Vec<Error>) {
     for key in config.tags.keys() {
         if !used.contains(&slug::tag_slug(key)) {
             let mut known: Vec<&str> = used.iter().map(String::as_str).collect();

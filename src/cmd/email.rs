@@ -69,7 +69,7 @@ pub(crate) fn load(root: &std::path::Path) -> Result<(Site, Theme), i32> {
         super::report(&errors, "email");
         1
     })?;
-    Ok((assembled.site, assembled.theme))
+    Ok((assembled.site, std::sync::Arc::unwrap_or_clone(assembled.theme)))
 }
 
 /// The entries to write: the posts named by `slugs` (else every post with
