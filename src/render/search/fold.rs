@@ -2,43 +2,34 @@
 //! Chinese to Simplified, one character at a time, so that `開源` and `开源`,
 //! `ＧＰＴ` and `GPT` are one token.
 //!
-//! The Traditional → Simplified table is OpenCC's `TSCharacters` (through the
-//! `ferrous-opencc` crate), read once per process: each character of the CJK
-//! blocks of the Basic Multilingual Plane is converted on its own and kept when
-//! it becomes one other character of that plane. Staying in the plane keeps a
-//! folded string as long in UTF-16 as the original, which `search.js` relies on
-//! to highlight matches in the original text; the site ships the part of this
-//! table it needs (see [`super::SearchIndex::fold_pairs`]) so the browser folds
-//! queries with the same data.
+//! The Traditional → Simplified table is OpenCC's `TSCharacters`: each
+//! character of the CJK blocks of the Basic Multilingual Plane converted on its
+//! own (through the `ferrous-opencc` crate) and kept when it becomes one other
+//! character of that plane. Staying in the plane keeps a folded string as long
+//! in UTF-16 as the original, which `search.js` relies on to highlight matches
+//! in the original text; the site ships the part of this table it needs (see
+//! [`super::SearchIndex::fold_pairs`]) so the browser folds queries with the
+//! same data.
+//!
+//! The table is kept in `t2s.txt` beside this file, the pairs one after the
+//! other (`開开關关…`) by code point, and built into the binary: converting
+//! every character with OpenCC cost ~5 ms per process, 3% of a 400-post
+//! build (docs/bench.md "Search"). A test checks it against the crate.
 
-use ferrous_opencc::OpenCC;
-use ferrous_opencc::config::BuiltinConfig;
 use std::sync::OnceLock;
 
-/// Code points looked up in the table: CJK Extension A, the Unified
-/// Ideographs and the Compatibility Ideographs.
-const RANGES: [(u32, u32); 2] = [(0x3400, 0x9FFF), (0xF900, 0xFAFF)];
+/// The (Traditional, Simplified) pairs, by code point of the Traditional one.
+const PAIRS: &str = include_str!("t2s.txt");
 
 /// Simplified form of each BMP code point, 0 where it has none.
 fn table() -> &'static [u16] {
     static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = vec![0u16; 0x1_0000];
-        let Ok(cc) = OpenCC::from_config(BuiltinConfig::T2s) else { return table };
-        let chars: Vec<char> = RANGES.iter().flat_map(|&(a, b)| (a..=b).filter_map(char::from_u32)).collect();
-        // One call over every character, each on its own line so that no
-        // phrase of the dictionary spans two of them.
-        let mut all = String::with_capacity(chars.len() * 4);
-        for &c in &chars {
-            all.push(c);
-            all.push('\n');
-        }
-        for (&from, to) in chars.iter().zip(cc.convert(&all).split('\n')) {
-            let mut it = to.chars();
-            if let (Some(t), None) = (it.next(), it.next()) {
-                if t != from && (t as u32) < 0x1_0000 {
-                    table[from as usize] = t as u16;
-                }
+        let mut chars = PAIRS.chars();
+        while let (Some(from), Some(to)) = (chars.next(), chars.next()) {
+            if let (Some(slot), Ok(to)) = (table.get_mut(from as usize), u16::try_from(to as u32)) {
+                *slot = to;
             }
         }
         table
@@ -47,11 +38,16 @@ fn table() -> &'static [u16] {
 
 /// The Simplified form of `c`, or `c`.
 pub fn simplified(c: char) -> char {
+    simplified_in(table(), c)
+}
+
+#[inline]
+fn simplified_in(table: &[u16], c: char) -> char {
     let u = c as u32;
     if !(0x3400..=0xFFFF).contains(&u) {
         return c;
     }
-    match table()[u as usize] {
+    match table[u as usize] {
         0 => c,
         t => char::from_u32(u32::from(t)).unwrap_or(c),
     }
@@ -64,9 +60,16 @@ pub fn pairs() -> impl Iterator<Item = (char, char)> {
 
 /// Fullwidth ASCII (`ＧＰＴ`) to ASCII, then Traditional to Simplified.
 pub fn fold(c: char) -> char {
-    match c as u32 {
+    folder()(c)
+}
+
+/// [`fold`] with the table looked up once, for a loop over many characters.
+#[inline]
+pub fn folder() -> impl Fn(char) -> char + Copy {
+    let table = table();
+    move |c| match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => simplified(c),
+        _ => simplified_in(table, c),
     }
 }
 
@@ -85,5 +88,31 @@ mod tests {
         let pairs: Vec<(char, char)> = pairs().collect();
         assert!(pairs.len() > 2000, "{}", pairs.len());
         assert!(pairs.iter().all(|(f, t)| f != t && (*t as u32) < 0x1_0000));
+    }
+
+    /// Code points looked up in OpenCC: CJK Extension A, the Unified
+    /// Ideographs and the Compatibility Ideographs.
+    const RANGES: [(u32, u32); 2] = [(0x3400, 0x9FFF), (0xF900, 0xFAFF)];
+
+    #[test]
+    fn the_table_is_opencc_character_by_character() {
+        use ferrous_opencc::OpenCC;
+        use ferrous_opencc::config::BuiltinConfig;
+        let cc = OpenCC::from_config(BuiltinConfig::T2s).unwrap();
+        let chars: Vec<char> = RANGES.iter().flat_map(|&(a, b)| (a..=b).filter_map(char::from_u32)).collect();
+        // One call over every character, each on its own line so that no
+        // phrase of the dictionary spans two of them.
+        let all: String = chars.iter().flat_map(|&c| [c, '\n']).collect();
+        let mut want = String::new();
+        for (&from, to) in chars.iter().zip(cc.convert(&all).split('\n')) {
+            let mut it = to.chars();
+            if let (Some(t), None) = (it.next(), it.next()) {
+                if t != from && (t as u32) < 0x1_0000 {
+                    want.extend([from, t]);
+                }
+            }
+        }
+        // On a new OpenCC: write `want` to t2s.txt.
+        assert!(PAIRS == want, "t2s.txt differs from OpenCC's table ({} against {} characters)", PAIRS.chars().count(), want.chars().count());
     }
 }

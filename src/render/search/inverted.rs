@@ -19,7 +19,7 @@
 
 use super::postings;
 use super::table::Table;
-use super::tokens::{Tok, for_each_index_token};
+use super::tokens::{Indexed, cjk_tokens, for_each_index_run};
 use super::{BODY_MAX, HEADING, Source, TAG, TITLE};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
@@ -107,6 +107,7 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+#[inline]
 fn bump(v: &mut u8, field: u8) {
     if field == 0 {
         if *v & BODY_MAX < BODY_MAX {
@@ -170,34 +171,36 @@ fn count_bytes(packed: &mut Table<u8>, long: &mut FxHashMap<String, u8>, t: &[u8
 
 fn count(src: &Source<'_>, scratch: &mut Scratch) -> Counted {
     let Scratch { chars, touched, packed, long, sorted } = scratch;
-    let mut add = |t: Tok<'_>, field: u8| match t {
-        Tok::Char(c) if (c as u32) < 0x1_0000 => {
-            let v = &mut chars[c as usize];
-            if *v == 0 {
-                touched.push(c as u16);
+    let mut add = |run: Indexed<'_>, field: u8| match run {
+        Indexed::Cjk(cs) => cjk_tokens(cs, |c, d| match d {
+            None if (c as u32) < 0x1_0000 => {
+                let v = &mut chars[c as usize];
+                if *v == 0 {
+                    touched.push(c as u16);
+                }
+                bump(v, field);
             }
-            bump(v, field);
-        }
-        Tok::Pair(c, d) => match pair_key(c, d) {
-            Some(k) => bump(packed.entry(k).0, field),
-            None => {
-                let mut buf = [0u8; 8];
-                let n = c.encode_utf8(&mut buf).len();
-                let m = d.encode_utf8(&mut buf[n..]).len();
-                count_bytes(packed, long, &buf[..n + m], field);
-            }
-        },
-        Tok::Char(c) => count_bytes(packed, long, c.encode_utf8(&mut [0; 4]).as_bytes(), field),
-        Tok::Word(w) => count_bytes(packed, long, w.as_bytes(), field),
+            None => count_bytes(packed, long, c.encode_utf8(&mut [0; 4]).as_bytes(), field),
+            Some(d) => match pair_key(c, d) {
+                Some(k) => bump(packed.entry(k).0, field),
+                None => {
+                    let mut buf = [0u8; 8];
+                    let n = c.encode_utf8(&mut buf).len();
+                    let m = d.encode_utf8(&mut buf[n..]).len();
+                    count_bytes(packed, long, &buf[..n + m], field);
+                }
+            },
+        }),
+        Indexed::Word(w) => count_bytes(packed, long, w.as_bytes(), field),
     };
-    for_each_index_token(src.title, |t| add(t, TITLE));
+    for_each_index_run(src.title, |t| add(t, TITLE));
     for h in &src.headings {
-        for_each_index_token(h, |t| add(t, HEADING));
+        for_each_index_run(h, |t| add(t, HEADING));
     }
     for tag in &src.tags {
-        for_each_index_token(tag, |t| add(t, TAG));
+        for_each_index_run(tag, |t| add(t, TAG));
     }
-    for_each_index_token(src.text, |t| add(t, 0));
+    for_each_index_run(src.text, |t| add(t, 0));
     let mut out = Counted { packed: Vec::with_capacity(packed.len() + touched.len()), ..Counted::default() };
     for u in touched.drain(..) {
         let c = char::from_u32(u32::from(u)).unwrap_or_default();
@@ -261,18 +264,28 @@ impl Part {
     }
 
     /// Append `post` and its score to the postings of token `id` ([`postings::push`]).
+    #[inline(always)]
     fn push(&mut self, id: u32, post: u32, score: u8) {
         let mut chain = self.chains[id as usize];
-        let (buf, n) = postings::entry(&mut chain.last, post, score);
-        for &byte in &buf[..n] {
-            if chain.fill as usize == BLOCK {
-                let b = self.new_block();
-                self.next[chain.tail as usize] = b;
-                chain.tail = b;
-                chain.fill = 0;
+        let (bytes, n) = postings::entry(&mut chain.last, post, score);
+        let fill = chain.fill as usize;
+        if fill + n <= BLOCK {
+            let block = &mut self.blocks[chain.tail as usize];
+            for (k, &byte) in bytes.to_le_bytes()[..n].iter().enumerate() {
+                block[fill + k] = byte;
             }
-            self.blocks[chain.tail as usize][chain.fill as usize] = byte;
-            chain.fill += 1;
+            chain.fill += n as u32;
+        } else {
+            for &byte in &bytes.to_le_bytes()[..n] {
+                if chain.fill as usize == BLOCK {
+                    let b = self.new_block();
+                    self.next[chain.tail as usize] = b;
+                    chain.tail = b;
+                    chain.fill = 0;
+                }
+                self.blocks[chain.tail as usize][chain.fill as usize] = byte;
+                chain.fill += 1;
+            }
         }
         self.chains[id as usize] = chain;
     }

@@ -42,30 +42,35 @@ pub fn get_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
 /// same token's postings, 0 for its first) with `score` to `out`.
 pub fn push(out: &mut Vec<u8>, last: &mut u32, post: u32, score: u8) {
     let (bytes, n) = entry(last, post, score);
-    out.extend_from_slice(&bytes[..n]);
+    out.extend_from_slice(&bytes.to_le_bytes()[..n]);
 }
 
-/// The bytes [`push`] appends, as a buffer and their number.
-pub fn entry(last: &mut u32, post: u32, score: u8) -> ([u8; 20], usize) {
-    let mut out = [0u8; 20];
-    let mut n = 0;
-    let mut put = |mut v: u64| {
-        while v >= 0x80 {
-            out[n] = (v as u8) | 0x80;
-            n += 1;
-            v >>= 7;
-        }
-        out[n] = v as u8;
-        n += 1;
-    };
+/// The bytes [`push`] appends (at most 7: a delta of 32 bits and a score),
+/// first byte lowest, and their number.
+#[inline]
+pub fn entry(last: &mut u32, post: u32, score: u8) -> (u64, usize) {
     let delta = u64::from(post - *last);
     *last = post;
     let code = if (1..=3).contains(&score) { score - 1 } else { 3 };
-    put(delta << 2 | u64::from(code));
+    let (mut bytes, mut n) = varint(delta << 2 | u64::from(code));
     if code == 3 {
-        put(u64::from(score));
+        let (s, m) = varint(u64::from(score));
+        bytes |= s << (8 * n);
+        n += m;
     }
-    (out, n)
+    (bytes, n)
+}
+
+/// A varint of at most 35 bits as bytes, first byte lowest, and their number.
+#[inline]
+fn varint(mut v: u64) -> (u64, usize) {
+    let (mut bytes, mut n) = (0u64, 0);
+    while v >= 0x80 {
+        bytes |= (v & 0x7F | 0x80) << (8 * n);
+        n += 1;
+        v >>= 7;
+    }
+    (bytes | v << (8 * n), n + 1)
 }
 
 /// Decode postings into (post, score) pairs.

@@ -30,6 +30,7 @@ impl<V: Copy + Default> Table<V> {
         Table { keys: vec![0; 1 << bits], values: vec![V::default(); 1 << bits], used: Vec::new(), shift: 64 - bits }
     }
 
+    #[inline]
     fn slot(&self, key: u64) -> usize {
         let mask = self.keys.len() - 1;
         let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
@@ -41,6 +42,7 @@ impl<V: Copy + Default> Table<V> {
 
     /// The value of `key` (not 0), inserted as `V::default()` if it is new,
     /// and whether it was.
+    #[inline(always)]
     pub(super) fn entry(&mut self, key: u64) -> (&mut V, bool) {
         debug_assert!(key != 0);
         let mut i = self.slot(key);
@@ -57,6 +59,7 @@ impl<V: Copy + Default> Table<V> {
         (&mut self.values[i], new)
     }
 
+    #[cold]
     fn grow(&mut self) {
         let bits = 64 - self.shift + 1;
         let mut bigger = Table::with_bits(bits);

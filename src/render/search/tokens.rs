@@ -24,7 +24,7 @@
 //! looked up too and only add to the score: they rank whole identifiers and
 //! adjacent words first.
 
-use super::fold::fold;
+use super::fold::folder;
 use crate::markdown::cjk::is_cjk;
 
 /// Longer words (hashes, base64) are not indexed.
@@ -88,9 +88,13 @@ pub fn for_each_run(text: &str, mut f: impl FnMut(Run<'_>)) {
         joiners.clear();
         words && !dangling
     };
+    let fold = folder();
     for c in text.chars().map(fold) {
         if is_cjk(c) {
-            flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, after_space, &mut f);
+            // No word is being read (the common case in Chinese text): nothing to flush.
+            if !parts.is_empty() {
+                flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, after_space, &mut f);
+            }
             spaced = false;
             cjk.push(c);
             continue;
@@ -153,34 +157,60 @@ impl Tok<'_> {
 
 /// Call `f` with every index token of `text`, in order (with repeats).
 pub fn for_each_index_token(text: &str, mut f: impl FnMut(Tok<'_>)) {
+    for_each_index_run(text, |run| match run {
+        Indexed::Cjk(cs) => cjk_tokens(cs, |c, d| f(d.map_or(Tok::Char(c), |d| Tok::Pair(c, d)))),
+        Indexed::Word(w) => f(Tok::Word(w)),
+    });
+}
+
+/// The tokens of a run of CJK characters, in order: every character `c`
+/// (as `f(c, None)`), each followed by its pair with the next one `d`, if
+/// there is one (`f(c, Some(d))`).
+#[inline]
+pub fn cjk_tokens(cs: &[char], mut f: impl FnMut(char, Option<char>)) {
+    for (i, &c) in cs.iter().enumerate() {
+        f(c, None);
+        if let Some(&d) = cs.get(i + 1) {
+            f(c, Some(d));
+        }
+    }
+}
+
+/// Index tokens by kind, as [`for_each_index_run`] gives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indexed<'a> {
+    /// A run of CJK characters, whose tokens [`cjk_tokens`] gives.
+    Cjk(&'a [char]),
+    /// A word, a compound or a phrase.
+    Word(&'a str),
+}
+
+/// The index tokens of `text`, in order (with repeats), a run of CJK
+/// characters at a time.
+pub fn for_each_index_run(text: &str, mut f: impl FnMut(Indexed<'_>)) {
     // The last word of the previous run of words, and the phrase's buffer.
     let mut last = String::new();
     let mut phrase = String::new();
     for_each_run(text, |run| match run {
         Run::Cjk(cs) => {
             last.clear();
-            for (i, &c) in cs.iter().enumerate() {
-                f(Tok::Char(c));
-                if let Some(&d) = cs.get(i + 1) {
-                    f(Tok::Pair(c, d));
-                }
-            }
+            f(Indexed::Cjk(cs));
         }
         Run::Words(whole, parts, after_space) => {
             if let Some(p) = phrase_of(&last, whole, parts, after_space, &mut phrase) {
-                f(Tok::Word(p));
+                f(Indexed::Word(p));
             }
             let (a, b) = parts[parts.len() - 1];
             last.clear();
             last.push_str(&whole[a..b]);
             for &(a, b) in parts {
-                let word = &whole[a..b];
-                if word.chars().count() <= MAX_WORD {
-                    f(Tok::Word(word));
+                let w = &whole[a..b];
+                if w.chars().count() <= MAX_WORD {
+                    f(Indexed::Word(w));
                 }
             }
             if parts.len() > 1 && whole.chars().count() <= MAX_COMPOUND {
-                f(Tok::Word(whole));
+                f(Indexed::Word(whole));
             }
         }
     });
