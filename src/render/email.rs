@@ -539,7 +539,8 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
             Token::Start { name, attrs, self_closing, .. } => {
                 let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| &*a.value);
                 let class = attr("class").unwrap_or_default();
-                let has_class = |c: &str| class.split_whitespace().any(|x| x == c);
+                // A byte search first: most elements have no class, or none of these.
+                let has_class = |c: &str| class.contains(c) && class.split_whitespace().any(|x| x == c);
                 if matches!(&**name, "head" | "script" | "style" | "template" | "noscript" | "button" | "svg")
                     || attr("hidden").is_some()
                     || attr("aria-hidden") == Some("true")
