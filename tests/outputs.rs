@@ -44,7 +44,7 @@ fn links(page: &str) -> Vec<String> {
         .into_iter()
         .filter_map(|t| match t {
             Token::Start { attrs, .. } => {
-                Some(attrs.into_iter().filter(|a| a.name == "href" || a.name == "src").map(|a| a.value).collect::<Vec<_>>())
+                Some(attrs.into_iter().filter(|a| a.name == "href" || a.name == "src").map(|a| a.value.into_owned()).collect::<Vec<_>>())
             }
             _ => None,
         })
@@ -339,7 +339,7 @@ fn internal_links_resolve(built: &Built) -> Vec<String> {
             for t in html::tokenize(&text) {
                 let Token::Start { attrs, .. } = t else { continue };
                 for a in attrs {
-                    match a.name.as_str() {
+                    match &*a.name {
                         "href" | "src" | "poster" => check(path, &a.value),
                         "srcset" => a.value.split(',').filter_map(|c| c.split_whitespace().next()).for_each(|u| check(path, u)),
                         "content" if a.value.starts_with(config.base_url.as_str()) => check(path, &a.value),

@@ -99,11 +99,11 @@ fn scan(text: &str) -> Scanned {
     for t in html::tokenize(text) {
         if let Token::Start { attrs, .. } = t {
             for a in attrs {
-                match a.name.as_str() {
+                match &*a.name {
                     "id" => {
-                        ids.insert(a.value);
+                        ids.insert(a.value.into_owned());
                     }
-                    "href" | "src" if a.has_value => links.push(a.value),
+                    "href" | "src" if a.has_value => links.push(a.value.into_owned()),
                     _ => {}
                 }
             }

@@ -234,18 +234,18 @@ fn editions(rendered: &str, page: &str, inliner: &Inliner) -> Result<(String, St
         match t {
             Token::Start { name, attrs, self_closing, span } => {
                 for a in attrs.iter_mut() {
-                    if a.has_value && matches!(a.name.as_str(), "href" | "src" | "poster") && !crate::escape::has_merge_tag(&a.value) {
+                    if a.has_value && matches!(&*a.name, "href" | "src" | "poster") && !crate::escape::has_merge_tag(&a.value) {
                         let abs = html::absolute(&a.value, page);
                         if abs != a.value {
                             edits.push((a.span.clone(), html::escape_attr(&abs).into()));
-                            a.value = abs;
+                            a.value = abs.into();
                         }
                     }
                 }
                 if name == "img" && !attrs.iter().any(|a| a.name == "alt") {
                     let at = span.start + 4;
                     edits.push((at..at, " alt=\"\"".to_string().into()));
-                    attrs.push(Attr { name: "alt".into(), value: String::new(), span: at..at, has_value: true });
+                    attrs.push(Attr { name: "alt".into(), value: "".into(), span: at..at, has_value: true });
                 }
                 in_style = name == "style" && !*self_closing;
                 if !*self_closing && !is_void(name) {
@@ -343,11 +343,11 @@ impl Removals {
         match t {
             Token::Start { name, .. } if name == "p" => self.paragraphs += 1,
             Token::End { name, .. } if name == "p" => self.paragraphs = self.paragraphs.saturating_sub(1),
-            Token::Start { name, self_closing, span, .. } if DROPPED.contains(&name.as_str()) || EMBEDS.contains(&name.as_str()) => {
+            Token::Start { name, self_closing, span, .. } if DROPPED.contains(&&**name) || EMBEDS.contains(&&**name) => {
                 let src = t.attr("src").or_else(|| t.attr("data")).filter(|s| !s.trim().is_empty());
                 let url = src.map(|s| watch_url(&html::absolute(s, page))).unwrap_or_default();
                 let title = t.attr("title").or_else(|| t.attr("aria-label")).unwrap_or_default().trim().to_string();
-                self.open = Some((name.clone(), span.start, 1, url, title));
+                self.open = Some((name.to_string(), span.start, 1, url, title));
                 if *self_closing || is_void(name) {
                     self.close(span.clone());
                 }
@@ -417,7 +417,7 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet, cache: 
             _ if style_start.is_some() => {}
             Token::Start { name, attrs, self_closing, span } => {
                 let existing = attrs.iter().find(|a| a.name == "style");
-                if let Some(value) = styler.enter(Element::new(name, attrs), existing.map(|a| a.value.as_str())) {
+                if let Some(value) = styler.enter(Element::new(name, attrs), existing.map(|a| &*a.value)) {
                     match existing {
                         Some(a) if a.has_value => edits.push((a.span.clone(), Replacement::Style("", value, ""))),
                         Some(a) => edits.push((a.span.clone(), Replacement::Style("=\"", value, "\""))),
@@ -537,20 +537,21 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
             Token::Text(t) => w.text(&html::decode(t)),
             Token::Other => {}
             Token::Start { name, attrs, self_closing, .. } => {
-                let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| a.value.as_str());
+                let attr = |n: &str| attrs.iter().find(|a| a.name == n).map(|a| &*a.value);
                 let class = attr("class").unwrap_or_default();
-                let has_class = |c: &str| class.split_whitespace().any(|x| x == c);
-                if matches!(name.as_str(), "head" | "script" | "style" | "template" | "noscript" | "button" | "svg")
+                // A byte search first: most elements have no class, or none of these.
+                let has_class = |c: &str| class.contains(c) && class.split_whitespace().any(|x| x == c);
+                if matches!(&**name, "head" | "script" | "style" | "template" | "noscript" | "button" | "svg")
                     || attr("hidden").is_some()
                     || attr("aria-hidden") == Some("true")
                     || has_class("footnote-backref")
                 {
                     if !is_void(name) && !self_closing {
-                        skip = Some((name.as_str(), 1));
+                        skip = Some((&**name, 1));
                     }
                     continue;
                 }
-                let action = match name.as_str() {
+                let action = match &**name {
                     "br" => {
                         w.flush();
                         continue;
@@ -649,7 +650,7 @@ fn text_of(tokens: &[Token<'_>], page: &str) -> String {
                     if let Action::Link(_) = action {
                         w.link_starts.push(w.line.len());
                     }
-                    stack.push((name.as_str(), action));
+                    stack.push((&**name, action));
                 }
             }
             Token::End { name, .. } => {
@@ -921,7 +922,7 @@ mod tests {
                     let style = attrs.iter().find(|a| a.name == "style").map(|a| a.value.clone()).unwrap_or_default();
                     let decls =
                         style.split(';').filter_map(|d| d.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().replace('"', "'"))).collect();
-                    Some((name, decls))
+                    Some((name.into_owned(), decls))
                 }
                 _ => None,
             })
@@ -989,7 +990,7 @@ mod tests {
                         .filter_map(|d| d.split_once(':'))
                         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
                         .collect();
-                    Some((name.clone(), classes, decls))
+                    Some((name.to_string(), classes, decls))
                 }
                 _ => None,
             })

@@ -6,12 +6,14 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-/// One attribute of a start tag; `value` is decoded, `span` is where the raw
-/// value sits in the source (empty for attributes without a value).
+/// One attribute of a start tag; `name` lowercased, `value` decoded (both
+/// borrowed from the source unless lowercasing or decoding changed them),
+/// `span` is where the raw value sits in the source (empty for attributes
+/// without a value).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attr {
-    pub name: String,
-    pub value: String,
+pub struct Attr<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Cow<'a, str>,
     pub span: Range<usize>,
     /// Whether the value was written (`a="x"`, `a=x`), as opposed to a bare `a`.
     pub has_value: bool,
@@ -21,9 +23,9 @@ pub struct Attr {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token<'a> {
     /// `<name attrs…>`; `name` lowercased; `self_closing` for `<x/>`.
-    Start { name: String, attrs: Vec<Attr>, self_closing: bool, span: Range<usize> },
-    /// `</name>`; `span` is where the whole tag sits.
-    End { name: String, span: Range<usize> },
+    Start { name: Cow<'a, str>, attrs: Vec<Attr<'a>>, self_closing: bool, span: Range<usize> },
+    /// `</name>`, `name` lowercased; `span` is where the whole tag sits.
+    End { name: Cow<'a, str>, span: Range<usize> },
     /// Raw text, entities not yet decoded.
     Text(&'a str),
     /// Comments, doctypes, processing instructions.
@@ -34,7 +36,7 @@ impl Token<'_> {
     /// The decoded value of attribute `name` of a start tag.
     pub fn attr(&self, name: &str) -> Option<&str> {
         match self {
-            Token::Start { attrs, .. } => attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str()),
+            Token::Start { attrs, .. } => attrs.iter().find(|a| a.name == name).map(|a| &*a.value),
             _ => None,
         }
     }
@@ -69,7 +71,7 @@ pub fn tokenize(html: &str) -> Vec<Token<'_>> {
                 continue;
             }
             let end = rest.find('>').map_or(html.len(), |i| pos + i + 1);
-            (Token::End { name: after[..len].to_ascii_lowercase(), span: pos..end }, end)
+            (Token::End { name: lowercase(&after[..len]), span: pos..end }, end)
         } else {
             match start_tag(html, pos) {
                 Some((token, end)) => (token, end),
@@ -83,7 +85,7 @@ pub fn tokenize(html: &str) -> Vec<Token<'_>> {
             tokens.push(Token::Text(&html[text_start..pos]));
         }
         let raw = match &token {
-            Token::Start { name, self_closing: false, .. } if RAW_TEXT.contains(&name.as_str()) => Some(name.clone()),
+            Token::Start { name, self_closing: false, .. } if RAW_TEXT.contains(&&**name) => Some(name.clone()),
             _ => None,
         };
         tokens.push(token);
@@ -103,6 +105,11 @@ pub fn tokenize(html: &str) -> Vec<Token<'_>> {
         tokens.push(Token::Text(&html[text_start..]));
     }
     tokens
+}
+
+/// `s` in lowercase, borrowed when it is already.
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { Cow::Borrowed(s) }
 }
 
 /// Where the first `</name` (in any case) at or after `from` starts.
@@ -155,22 +162,22 @@ pub fn text(html: &str) -> String {
         "hr",
     ];
     let mut out = String::new();
-    let mut hidden: Option<String> = None;
+    let mut hidden: Option<Cow<'_, str>> = None;
     for token in tokenize(html) {
         match token {
             Token::Start { name, self_closing, .. } if hidden.is_none() => {
-                if HIDDEN.contains(&name.as_str()) && !self_closing {
+                if HIDDEN.contains(&&*name) && !self_closing {
                     hidden = Some(name);
-                } else if BLOCKS.contains(&name.as_str()) {
+                } else if BLOCKS.contains(&&*name) {
                     out.push('\n');
                 } else if name == "td" || name == "th" {
                     out.push(' ');
                 }
             }
             Token::End { name, .. } => {
-                if hidden.as_deref() == Some(name.as_str()) {
+                if hidden.as_deref() == Some(&*name) {
                     hidden = None;
-                } else if hidden.is_none() && BLOCKS.contains(&name.as_str()) {
+                } else if hidden.is_none() && BLOCKS.contains(&&*name) {
                     out.push('\n');
                 }
             }
@@ -182,7 +189,7 @@ pub fn text(html: &str) -> String {
 }
 
 /// Parse a start tag at `pos` (which holds `<`); returns it and the offset after `>`.
-fn start_tag(html: &str, pos: usize) -> Option<(Token<'static>, usize)> {
+fn start_tag(html: &str, pos: usize) -> Option<(Token<'_>, usize)> {
     let bytes = html.as_bytes();
     let mut i = pos + 1;
     if !bytes.get(i)?.is_ascii_alphabetic() {
@@ -191,7 +198,7 @@ fn start_tag(html: &str, pos: usize) -> Option<(Token<'static>, usize)> {
     while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-') {
         i += 1;
     }
-    let name = html[pos + 1..i].to_ascii_lowercase();
+    let name = lowercase(&html[pos + 1..i]);
     let mut attrs = Vec::new();
     let mut self_closing = false;
     loop {
@@ -219,7 +226,7 @@ fn start_tag(html: &str, pos: usize) -> Option<(Token<'static>, usize)> {
             i += 1;
             continue;
         }
-        let attr_name = html[name_start..i].to_ascii_lowercase();
+        let attr_name = lowercase(&html[name_start..i]);
         let mut j = i;
         while j < bytes.len() && bytes[j].is_ascii_whitespace() {
             j += 1;
@@ -242,10 +249,10 @@ fn start_tag(html: &str, pos: usize) -> Option<(Token<'static>, usize)> {
                     (j..k, k)
                 }
             };
-            attrs.push(Attr { name: attr_name, value: decode(&html[span.clone()]).into_owned(), span, has_value: true });
+            attrs.push(Attr { name: attr_name, value: decode(&html[span.clone()]), span, has_value: true });
             i = next;
         } else {
-            attrs.push(Attr { name: attr_name, value: String::new(), span: i..i, has_value: false });
+            attrs.push(Attr { name: attr_name, value: Cow::Borrowed(""), span: i..i, has_value: false });
         }
     }
     Some((Token::Start { name, attrs, self_closing, span: pos..i }, i))
@@ -320,7 +327,7 @@ pub fn rewrite_urls(html: &str, f: impl Fn(&str) -> Option<String>) -> String {
     for token in tokenize(html) {
         let Token::Start { attrs, .. } = token else { continue };
         for a in attrs {
-            if !a.has_value || !matches!(a.name.as_str(), "href" | "src" | "poster") {
+            if !a.has_value || !matches!(&*a.name, "href" | "src" | "poster") {
                 continue;
             }
             if let Some(new) = f(&a.value) {
@@ -440,9 +447,20 @@ mod tests {
         assert_eq!(t[1], Token::Text("Hi &amp; "));
         assert_eq!(t[2].attr("href"), Some("/b?x=1&y=2"));
         assert!(matches!(&t[5], Token::Start { name, self_closing: true, .. } if name == "br"));
+        assert!(matches!(&t[0], Token::Start { name: Cow::Borrowed("p"), .. }), "names already in lowercase are borrowed");
         assert_eq!(t[7], Token::Other);
         assert_eq!(t[9], Token::Text("if (a<b) {}"));
         assert!(matches!(&t[10], Token::End { name, .. } if name == "script"));
+    }
+
+    #[test]
+    fn names_are_lowercased_and_values_decoded() {
+        let t = tokenize("<DIV Class=\"a\" TITLE='x &amp; y' data-A=b></Div>");
+        assert!(matches!(&t[0], Token::Start { name, .. } if name == "div"));
+        assert_eq!(t[0].attr("class"), Some("a"));
+        assert_eq!(t[0].attr("title"), Some("x & y"));
+        assert_eq!(t[0].attr("data-a"), Some("b"));
+        assert!(matches!(&t[1], Token::End { name, .. } if name == "div"));
     }
 
     #[test]

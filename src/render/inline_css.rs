@@ -95,16 +95,16 @@ enum AttrOp {
 #[derive(Debug, Clone)]
 pub struct Element<'a> {
     pub name: &'a str,
-    pub attrs: &'a [Attr],
+    pub attrs: &'a [Attr<'a>],
 }
 
 impl<'a> Element<'a> {
-    pub fn new(name: &'a str, attrs: &'a [Attr]) -> Self {
+    pub fn new(name: &'a str, attrs: &'a [Attr<'a>]) -> Self {
         Element { name, attrs }
     }
 
     fn attr(&self, name: &str) -> Option<&'a str> {
-        self.attrs.iter().find(|a| a.name == name).map(|a| a.value.as_str())
+        self.attrs.iter().find(|a| a.name == name).map(|a| &*a.value)
     }
 
     fn classes(&self) -> impl Iterator<Item = &'a str> + use<'a> {
@@ -704,8 +704,8 @@ mod tests {
         for t in &tokens {
             match t {
                 Token::Start { name, attrs, self_closing, .. } => {
-                    let existing = attrs.iter().find(|a| a.name == "style").map(|a| a.value.as_str());
-                    out.push((name.clone(), styler.enter(Element::new(name, attrs), existing).map(|s| s.to_string())));
+                    let existing = attrs.iter().find(|a| a.name == "style").map(|a| &*a.value);
+                    out.push((name.to_string(), styler.enter(Element::new(name, attrs), existing).map(|s| s.to_string())));
                     if *self_closing || name == "br" || name == "img" {
                         styler.leave_last();
                     }
