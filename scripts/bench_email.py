@@ -12,25 +12,13 @@ time (user+sys); the budget is 10% of the wall time. The table goes to stdout an
 """
 
 import os
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
-import time
+
+from benchtime import median, timed
 
 RUNS = int(os.environ.get("RUNS", "3"))
 BUDGET = 0.10
-
-
-def timed(cmd):
-    """Wall and CPU (user+sys) seconds of one run of cmd."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def without_email(config):
@@ -64,8 +52,8 @@ def main():
             runs[kind].append(timed([gen, "build", "--root", root, "--output", dest]))
             shutil.rmtree(dest, ignore_errors=True)
     shutil.rmtree(off_site, ignore_errors=True)
-    on = statistics.median(w for w, _ in runs["on"]), statistics.median(c for _, c in runs["on"])
-    off = statistics.median(w for w, _ in runs["off"]), statistics.median(c for _, c in runs["off"])
+    on = median(runs["on"])
+    off = median(runs["off"])
     share_wall = (on[0] - off[0]) / on[0]
     share_cpu = (on[1] - off[1]) / on[1]
     met = "met" if share_wall <= BUDGET else "not met"

@@ -24,7 +24,6 @@ import http.server
 import json
 import os
 import re
-import resource
 import shutil
 import socketserver
 import statistics
@@ -32,8 +31,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
+
+from benchtime import median, timed
 
 RUNS = int(os.environ.get("RUNS", "3"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -41,20 +41,6 @@ PAGEFIND = os.environ.get("PAGEFIND", shutil.which("pagefind") or "")
 DEFAULT_QUERIES = ["开源 模型", "训练 数据", "芯片 算力", "安全 监管", "推理 延迟", "幻觉 对齐", "開源 社區"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check", "--disable-quic"]
-
-
-def timed(cmd):
-    """Wall and CPU (user+sys) seconds of one run of cmd."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def median(runs):
-    return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
 
 
 def size_of(paths):
