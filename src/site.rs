@@ -536,13 +536,20 @@ impl<'a> Resolver<'a> {
 
     /// A hash of everything [`Resolver::resolve`] reads besides what it is
     /// given: each entry's file, language, post and URL (translations are the
-    /// entries of one post), the assets, the drafts and the base path.
+    /// entries of one post), the assets, the drafts and the base path. The
+    /// entries count as a set: a resolved link names a URL, never a place in
+    /// the order, so a post moved by its date (or tags) leaves every link
+    /// resolving as it did and no body is checked again.
     fn inputs(&self) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
-        for e in self.entries {
+        let entry = |e: &Entry| {
+            let mut h = std::hash::DefaultHasher::new();
             (&e.post.content_path, &e.post.lang, &e.post.key, &e.url).hash(&mut h);
-        }
-        (self.assets, self.drafts, &self.config.base_path).hash(&mut h);
+            h.finish()
+        };
+        // Content paths are unique, so the sum of the entries' hashes is a hash of the set.
+        let entries = self.entries.iter().map(entry).fold(0u64, u64::wrapping_add);
+        let mut h = std::hash::DefaultHasher::new();
+        (entries, self.entries.len(), self.assets, self.drafts, &self.config.base_path).hash(&mut h);
         h.finish()
     }
 
