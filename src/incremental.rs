@@ -21,12 +21,12 @@
 //! [`Incremental::update`] leaves exactly the output a full build of the same
 //! files gives (tests/incremental.rs checks this), with two exceptions. The
 //! later pages of listings (page 2 on of the index, the archive and each
-//! tag), which a new, deleted or moved post shifts by one post each, are
-//! rendered by the next step instead: [`Incremental::catch_up`] (or the next
-//! update) renders them, so that the changed post's own page and the first
-//! page of each list are served first. And the search index, which costs
-//! about as much to rebuild after any change as from scratch, is only marked
-//! stale. [`Incremental::finish`] brings both up to date; or
+//! tag), which a new, deleted or moved post shifts by one post each, and the
+//! sitemap, which lists every page, are rendered by the next step instead:
+//! [`Incremental::catch_up`] (or the next update) renders them, so that the
+//! changed post's own page and the first page of each list are served
+//! first. And the search index, which costs about as much to rebuild after
+//! any change as from scratch, is only marked stale. [`Incremental::finish`] brings both up to date; or
 //! [`Incremental::search_task`] builds the index on another thread and
 //! [`Incremental::apply_search`] puts it in place (the live preview does so
 //! while it serves the changed pages).
@@ -328,7 +328,7 @@ impl<'a> Now<'a> {
             }
             Read::Resolve { path, lang } => self.query.post(path, lang.as_deref()).map_or(GONE, |i| self.fps[i].path),
             Read::Feed(lang) => hash_of(&feeds::listed(site, lang).iter().map(|&i| self.fps[i].path).collect::<Vec<_>>()),
-            Read::Sitemap => hash_of(&sitemap::pages(site)),
+            Read::Sitemap => sitemap::digest(site),
         }
     }
 }
@@ -426,13 +426,13 @@ impl Incremental {
     }
 
     /// Whether [`Incremental::finish`] has work to do (later pages of
-    /// listings to render, or the search index is stale).
+    /// listings or the sitemap to render, or the search index is stale).
     pub fn pending(&self) -> bool {
         self.behind() || self.search_stale()
     }
 
-    /// Whether the last update left later pages of listings for
-    /// [`Incremental::catch_up`].
+    /// Whether the last update left later pages of listings or the sitemap
+    /// for [`Incremental::catch_up`].
     pub fn behind(&self) -> bool {
         self.state.as_ref().is_some_and(|s| !s.deferred.is_empty())
     }
@@ -858,9 +858,8 @@ fn definitions(model: &Model) -> Map<Unit, u64> {
     let mut defs: Map<Unit, u64> = Map::default();
     defs.par_extend(model.jobs.par_iter().map(|job| (Unit::Page(job.path.clone()), page_definition(job, site))));
     if config.email.enabled {
-        for e in site.entries.iter().filter(|e| e.post.kind == Kind::Post) {
-            defs.insert(Unit::Letter(e.path.clone()), hash_of(&e.post.content_path));
-        }
+        let posts = site.entries.par_iter().filter(|e| e.post.kind == Kind::Post);
+        defs.par_extend(posts.map(|e| (Unit::Letter(e.path.clone()), hash_of(&e.post.content_path))));
     }
     defs.insert(Unit::Feeds, 0);
     defs.insert(Unit::Sitemap, 0);
@@ -874,7 +873,7 @@ fn definitions(model: &Model) -> Map<Unit, u64> {
 
 /// Which units to render and their files. `defs` is every unit of the new
 /// build (`None`: the same units as before); without `prev`, all of them.
-/// With `defer`, the later pages of listings are left for the next step.
+/// With `defer`, the later pages of listings and the sitemap are left for the next step.
 #[allow(clippy::too_many_arguments)]
 fn plan(
     prev: Option<&Prev<'_>>,
@@ -911,13 +910,18 @@ fn plan(
     }
     dirty.sort();
     dirty.dedup();
-    // Later pages of listings are left for the next step, when they have
+    // Later pages of listings and the sitemap are left for the next step, when they have
     // files to keep meanwhile and were not left behind already.
     let mut later = BTreeSet::new();
     if let (true, Some(p)) = (defer, prev) {
         dirty.retain(|u| {
             let later_page = |path: &String| cx.jobs.get(path.as_str()).is_some_and(|j| matches!(j.vars, Vars::List(_, n) if n > 1));
-            let behind = matches!(u, Unit::Page(path) if p.units.contains_key(u) && !p.deferred.contains(u) && later_page(path));
+            let deferrable = match u {
+                Unit::Page(path) => later_page(path),
+                Unit::Sitemap => true,
+                _ => false,
+            };
+            let behind = deferrable && p.units.contains_key(u) && !p.deferred.contains(u);
             if behind {
                 later.insert(u.clone());
             }

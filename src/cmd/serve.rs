@@ -185,7 +185,7 @@ async fn shutdown_signal() {
 
 /// Wait for changes, rebuild, publish, report. Bursts that arrive while a
 /// build runs are taken together by the next one. The later pages of
-/// listings a rebuild left behind are rendered and published right after
+/// listings and the sitemap a rebuild left behind are rendered and published right after
 /// it. A search index a rebuild left stale is built on a thread of its own
 /// meanwhile, and served (without a reload) if no change came in the meantime.
 fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: &Shared, events: &Receiver<WatchEvent>) {
@@ -213,7 +213,7 @@ fn rebuild_loop(mut preview: Preview, mut watcher: Option<SiteWatcher>, shared: 
                     eprintln!("  after {}; the error is shown in the browser", ms(started));
                 }
                 Outcome::Reload(files) | Outcome::Css(files) => {
-                    println!("  later pages of lists: {} changed in {}", files_count(files.len()), ms(started))
+                    println!("  later pages of lists and the sitemap: {} changed in {}", files_count(files.len()), ms(started))
                 }
                 Outcome::Unchanged | Outcome::Cleared => {}
             }

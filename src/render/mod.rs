@@ -290,33 +290,43 @@ pub(crate) fn jobs(site: &Site, theme: &Theme, engine: &Engine) -> Result<Vec<Jo
         });
     }
     // Every post naming a template the theme lacks is reported, not just the first.
+    let entry_jobs: Vec<Result<Job, Error>> = site
+        .entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let template =
+                e.post.template.clone().map(|t| if t.ends_with(".html") { t } else { format!("{t}.html") }).unwrap_or_else(|| match e.post.kind {
+                    Kind::Post => "post.html".into(),
+                    Kind::Page => "page.html".into(),
+                });
+            if !engine.has_template(&template) {
+                let known: Vec<&str> = theme.templates.keys().map(String::as_str).filter(|t| t.ends_with(".html")).collect();
+                return Err(Error::new(
+                    &e.post.path,
+                    e.post.line_of("template"),
+                    1,
+                    format!("template `{template}` does not exist in theme `{}` (it has {})", theme.name, known.join(", ")),
+                ));
+            }
+            let mut alternates = vec![(e.post.lang.clone(), e.path.clone())];
+            alternates.extend(e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), site.entries[j].path.clone())));
+            Ok(Job {
+                path: format!("{}index.html", e.path),
+                template,
+                alternates,
+                lang: e.post.lang.clone(),
+                vars: Vars::Entry(i),
+                source: Some(e.post.path.clone()),
+            })
+        })
+        .collect();
     let mut missing_templates = Vec::new();
-    for (i, e) in site.entries.iter().enumerate() {
-        let template =
-            e.post.template.clone().map(|t| if t.ends_with(".html") { t } else { format!("{t}.html") }).unwrap_or_else(|| match e.post.kind {
-                Kind::Post => "post.html".into(),
-                Kind::Page => "page.html".into(),
-            });
-        if !engine.has_template(&template) {
-            let known: Vec<&str> = theme.templates.keys().map(String::as_str).filter(|t| t.ends_with(".html")).collect();
-            missing_templates.push(Error::new(
-                &e.post.path,
-                e.post.line_of("template"),
-                1,
-                format!("template `{template}` does not exist in theme `{}` (it has {})", theme.name, known.join(", ")),
-            ));
-            continue;
+    for job in entry_jobs {
+        match job {
+            Ok(job) => jobs.push(job),
+            Err(e) => missing_templates.push(e),
         }
-        let mut alternates = vec![(e.post.lang.clone(), e.path.clone())];
-        alternates.extend(e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), site.entries[j].path.clone())));
-        jobs.push(Job {
-            path: format!("{}index.html", e.path),
-            template,
-            alternates,
-            lang: e.post.lang.clone(),
-            vars: Vars::Entry(i),
-            source: Some(e.post.path.clone()),
-        });
     }
     if !missing_templates.is_empty() {
         return Err(crate::error::sorted(missing_templates));

@@ -8,8 +8,10 @@ use crate::render::Listing;
 use crate::site::Site;
 use crate::slug::encode_segment;
 use chrono::{DateTime, FixedOffset};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::hash::{Hash, Hasher};
 
 /// What the sitemap says about one page.
 #[derive(Debug, Default, Clone, Hash)]
@@ -59,14 +61,31 @@ pub fn render(site: &Site, output: &mut Output) {
 /// path: all the sitemap shows of the site (which of them are HTML pages
 /// follows from the same site and the theme).
 pub(crate) fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
-    let config = &site.config;
     let mut map = BTreeMap::new();
+    walk(site, |folder, info| {
+        map.insert(folder.into_owned(), info);
+    });
+    map
+}
+
+/// A hash of what [`pages`] holds, without building it: the live preview
+/// values the sitemap's read by it after every change.
+pub(crate) fn digest(site: &Site) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    walk(site, |folder, info| (folder, info).hash(&mut h));
+    h.finish()
+}
+
+/// Every page [`pages`] lists, in a fixed order: the entries, then per
+/// language its tag index, search page and the pages of its listings.
+fn walk(site: &Site, mut visit: impl FnMut(Cow<'_, str>, PageInfo)) {
+    let config = &site.config;
     let newest = |posts: &[usize]| posts.iter().filter_map(|&i| changed(site, i)).max();
     for (i, e) in site.entries.iter().enumerate() {
         let mut alternates = vec![(e.post.lang.clone(), e.path.clone())];
         alternates.extend(e.translations.iter().map(|&j| (site.entries[j].post.lang.clone(), site.entries[j].path.clone())));
         sort_langs(site, &mut alternates);
-        map.insert(e.path.clone(), PageInfo { lastmod: changed(site, i), alternates });
+        visit(Cow::Borrowed(&e.path), PageInfo { lastmod: changed(site, i), alternates });
     }
     let every_lang =
         |sub: &str| -> Vec<(String, String)> { config.languages.iter().map(|l| (l.clone(), format!("{}{sub}", config.lang_prefix(l)))).collect() };
@@ -74,7 +93,7 @@ pub(crate) fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
         let prefix = config.lang_prefix(lang);
         let all = newest(site.posts_by_lang.get(lang).map(Vec::as_slice).unwrap_or_default());
         for sub in ["tags/", "search/"] {
-            map.insert(format!("{prefix}{sub}"), PageInfo { lastmod: all, alternates: every_lang(sub) });
+            visit(Cow::Owned(format!("{prefix}{sub}")), PageInfo { lastmod: all, alternates: every_lang(sub) });
         }
         let tags = site.tags.get(lang).map(Vec::as_slice).unwrap_or_default();
         let listings = [Listing::Index, Listing::Archive].into_iter().chain((0..tags.len()).map(Listing::Tag));
@@ -86,11 +105,10 @@ pub(crate) fn pages(site: &Site) -> BTreeMap<String, PageInfo> {
             };
             for n in 1..=listing.pages(site, lang) {
                 let alternates = if n == 1 { first.clone() } else { Vec::new() };
-                map.insert(listing.page_folder(site, lang, n), PageInfo { lastmod: newest(listing.page(site, lang, n)), alternates });
+                visit(Cow::Owned(listing.page_folder(site, lang, n)), PageInfo { lastmod: newest(listing.page(site, lang, n)), alternates });
             }
         }
     }
-    map
 }
 
 /// When entry `i` last changed: `updated`, else `date`.

@@ -98,7 +98,7 @@ impl Preview {
         self.site.as_ref().map_or_else(|| EMPTY.get_or_init(Output::default), Incremental::output)
     }
 
-    /// Whether the last rebuild left later pages of listings for [`Preview::catch_up`].
+    /// Whether the last rebuild left later pages of listings or the sitemap for [`Preview::catch_up`].
     pub fn behind(&self) -> bool {
         self.site.as_ref().is_some_and(Incremental::behind)
     }
@@ -110,8 +110,9 @@ impl Preview {
         self.site.as_ref().map_or_else(Vec::new, Incremental::broken_references)
     }
 
-    /// Render the later pages of listings the last rebuild left behind (a
-    /// new post shifts every index page): what that changed in the output.
+    /// Render the later pages of listings and the sitemap the last rebuild
+    /// left behind (a new post shifts every index page): what that changed
+    /// in the output.
     pub fn catch_up(&mut self) -> Result<Changes, Vec<Error>> {
         self.site.as_mut().map_or_else(|| Ok(Changes::default()), Incremental::catch_up)
     }
