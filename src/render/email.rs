@@ -417,7 +417,7 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet, cache: 
             _ if style_start.is_some() => {}
             Token::Start { name, attrs, self_closing, span } => {
                 let existing = attrs.iter().find(|a| a.name == "style");
-                if let Some(value) = styler.enter(Element::new(name, attrs), existing.map(|a| &*a.value)) {
+                if let Some(value) = styler.enter_tag(&rendered[span.clone()], Element::new(name, attrs), existing.map(|a| &*a.value)) {
                     match existing {
                         Some(a) if a.has_value => edits.push((a.span.clone(), Replacement::Style("", value, ""))),
                         Some(a) => edits.push((a.span.clone(), Replacement::Style("=\"", value, "\""))),
