@@ -417,7 +417,7 @@ fn style_edits(rendered: &str, tokens: &[Token<'_>], sheet: &Stylesheet, cache: 
             _ if style_start.is_some() => {}
             Token::Start { name, attrs, self_closing, span } => {
                 let existing = attrs.iter().find(|a| a.name == "style");
-                if let Some(value) = styler.enter(Element::new(name, attrs), existing.map(|a| &*a.value)) {
+                if let Some(value) = styler.enter_tag(&rendered[span.clone()], Element::new(name, attrs), existing.map(|a| &*a.value)) {
                     match existing {
                         Some(a) if a.has_value => edits.push((a.span.clone(), Replacement::Style("", value, ""))),
                         Some(a) => edits.push((a.span.clone(), Replacement::Style("=\"", value, "\""))),
@@ -1158,6 +1158,21 @@ mod tests {
         let letter = format!("<style>p {{ margin: 0 }}</style>{}<p>x</p>", "<blockquote>".repeat(5000));
         let (html, _) = editions(&letter, PAGE, &Inliner::default()).unwrap();
         assert_eq!(html, letter);
+    }
+
+    #[test]
+    fn a_tag_written_as_before_is_styled_by_where_it_is() {
+        // The style cache knows `<p class="a">` by its text after the first
+        // time; its style still depends on its ancestors, letter after letter.
+        let letter = "<html><head><style>.x p { color: red } p { margin: 0 } .a { top: 0 }</style></head><body>\
+            <div class=\"x\"><p class=\"a\">1</p></div><p class=\"a\">2</p><div class=\"x\"><p class=\"a\" style=\"left: 0\">3</p></div></body></html>";
+        let inliner = Inliner::default();
+        for _ in 0..3 {
+            let (html, _) = editions(letter, PAGE, &inliner).unwrap();
+            assert!(html.contains("<div class=\"x\"><p class=\"a\" style=\"margin: 0;top: 0;color: red;\">1</p></div>"), "{html}");
+            assert!(html.contains("<p class=\"a\" style=\"margin: 0;top: 0;\">2</p>"), "{html}");
+            assert!(html.contains("<p class=\"a\" style=\"margin: 0;top: 0;color: red;left: 0;\">3</p>"), "{html}");
+        }
     }
 
     /// [`text_of`] a letter.

@@ -242,6 +242,10 @@ fn merge(matched: &[Declaration], existing: Option<&str>) -> Option<String> {
 pub struct StyleCache {
     /// An element's own key (see [`StyleCache::key`]) → its number.
     keys: FxHashMap<Vec<u8>, u32>,
+    /// A start tag as written → the number of its key: the same tag gives
+    /// the same key, found without taking the tag apart (a letter's code
+    /// spans and paragraphs repeat a few tags). At most [`MAX_TAGS`].
+    tags: FxHashMap<Box<str>, u32>,
     /// (node of the parent, key of the element) → node of the element; node 0 is the document.
     nodes: FxHashMap<(u32, u32), u32>,
     /// What node `n` is given, at `matched[n - 1]`.
@@ -253,6 +257,10 @@ pub struct StyleCache {
 /// The nodes a cache keeps before it starts again, so that a build whose
 /// letters share nothing (an id on every element that a rule names) stays small.
 const MAX_NODES: usize = 1 << 18;
+
+/// The start tags a cache keeps as written (those of links and images are
+/// mostly one of a kind: past this many, new ones are no longer kept).
+const MAX_TAGS: usize = 1 << 16;
 
 /// What the stylesheet gives an element: its declarations, and the `style`
 /// attribute's value for an element that has none of its own.
@@ -312,17 +320,43 @@ impl<'s, 'a> Styler<'s, 'a> {
     /// (`existing`), or `None` when no rule matches it (its `style`, if
     /// any, stays as written). Void and self-closing elements are left with
     /// [`Styler::leave_last`].
+    #[cfg(test)]
     pub fn enter(&mut self, element: Element<'a>, existing: Option<&str>) -> Option<Arc<str>> {
-        let parent = self.nodes.last().copied().unwrap_or(0);
-        self.cache.key(self.sheet, &element);
-        let key = match self.cache.keys.get(self.cache.buf.as_slice()) {
+        let key = self.key(&element);
+        self.enter_keyed(key, element, existing)
+    }
+
+    /// [`Styler::enter`] for the element whose start tag is written `tag`
+    /// in the document: the same tag as before is not taken apart again.
+    pub fn enter_tag(&mut self, tag: &str, element: Element<'a>, existing: Option<&str>) -> Option<Arc<str>> {
+        let key = match self.cache.tags.get(tag) {
+            Some(&k) => k,
+            None => {
+                let k = self.key(&element);
+                if self.cache.tags.len() < MAX_TAGS {
+                    self.cache.tags.insert(tag.into(), k);
+                }
+                k
+            }
+        };
+        self.enter_keyed(key, element, existing)
+    }
+
+    /// The number of the key of `element`.
+    fn key(&mut self, element: &Element<'_>) -> u32 {
+        self.cache.key(self.sheet, element);
+        match self.cache.keys.get(self.cache.buf.as_slice()) {
             Some(&k) => k,
             None => {
                 let k = self.cache.keys.len() as u32;
                 self.cache.keys.insert(self.cache.buf.clone(), k);
                 k
             }
-        };
+        }
+    }
+
+    fn enter_keyed(&mut self, key: u32, element: Element<'a>, existing: Option<&str>) -> Option<Arc<str>> {
+        let parent = self.nodes.last().copied().unwrap_or(0);
         self.path.push(element);
         let node = match self.cache.nodes.get(&(parent, key)) {
             Some(&n) => n,

@@ -122,18 +122,11 @@ impl<'s> Views<'s> {
     pub fn base_context(&self, lang: &str, path: &str, alternates: &[(String, String)]) -> Context {
         let config = &self.site.config;
         crate::reads::record(|| Read::Base(lang.to_string()));
-        let mut ctx = Context::new();
         let (site, strings) = match self.per_lang.get(lang) {
             Some((site, strings)) => (site, strings),
             None => (&Value::Null, &Value::Null),
         };
         let page_path = path.strip_suffix("index.html").unwrap_or(path);
-        ctx.insert("config", &self.config);
-        ctx.insert("site", site);
-        ctx.insert("t", strings);
-        ctx.insert("lang", lang);
-        ctx.insert("current_url", &format!("{}{page_path}", config.base_path));
-        ctx.insert("permalink", &format!("{}{page_path}", config.base_url));
         let mut alts: Vec<Value> = alternates
             .iter()
             .map(|(l, p)| json!({"lang": l, "url": format!("{}{p}", config.base_path), "permalink": format!("{}{p}", config.base_url)}))
@@ -152,10 +145,20 @@ impl<'s> Views<'s> {
                 json!({"lang": l, "name": language_name(l), "url": url, "current": l == lang, "exists": target.is_some()})
             })
             .collect();
-        ctx.insert("alternates", &if alts.len() > 1 { alts } else { Vec::new() });
-        ctx.insert("x_default", &x_default.filter(|_| alternates.len() > 1));
-        ctx.insert("switcher", &switcher);
-        ctx
+        // Values moved or cloned into the context: inserting serializes each again, which costs more.
+        let values = [
+            ("config", self.config.clone()),
+            ("site", site.clone()),
+            ("t", strings.clone()),
+            ("lang", Value::from(lang)),
+            ("current_url", Value::from(format!("{}{page_path}", config.base_path))),
+            ("permalink", Value::from(format!("{}{page_path}", config.base_url))),
+            ("alternates", Value::Array(if alts.len() > 1 { alts } else { Vec::new() })),
+            ("x_default", x_default.filter(|_| alternates.len() > 1).map_or(Value::Null, Value::from)),
+            ("switcher", Value::Array(switcher)),
+        ];
+        let map: serde_json::Map<String, Value> = values.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        Context::from_value(Value::Object(map)).unwrap_or_default()
     }
 }
 
