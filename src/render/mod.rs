@@ -174,7 +174,8 @@ pub(crate) const CHUNK: usize = 1024;
 pub fn render_into(site: &Site, theme: &Theme, output: Output) -> Result<Output, Vec<Error>> {
     // The search index is built beside the templates' parsing (one thread)
     // and then the pages and letters, started first so that it has the
-    // cores the parsing leaves idle.
+    // cores the parsing leaves idle. (A template error is reported once the
+    // index's thread is done: the scope joins it.)
     std::thread::scope(|scope| {
         let index = site.config.search.then(|| scope.spawn(|| search::index_files(site)));
         let engine = Engine::new(theme, &site.config)?;
