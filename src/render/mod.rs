@@ -172,11 +172,13 @@ pub(crate) const CHUNK: usize = 1024;
 
 /// [`render`], adding the files to `output`.
 pub fn render_into(site: &Site, theme: &Theme, output: Output) -> Result<Output, Vec<Error>> {
-    let engine = Engine::new(theme, &site.config)?;
-    // The search index merges on one thread for long stretches: it is built
-    // beside the pages and letters, which keep the other cores busy.
+    // The search index is built beside the templates' parsing (one thread)
+    // and then the pages and letters, started first so that it has the
+    // cores the parsing leaves idle. (A template error is reported once the
+    // index's thread is done: the scope joins it.)
     std::thread::scope(|scope| {
         let index = site.config.search.then(|| scope.spawn(|| search::index_files(site)));
+        let engine = Engine::new(theme, &site.config)?;
         let rendered = render_pages(site, theme, engine, output);
         let index = index.map(|i| i.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         let (mut output, errors) = rendered?;

@@ -16,6 +16,7 @@
 //! every character with OpenCC cost ~5 ms per process, 3% of a 400-post
 //! build (docs/bench.md "Search"). A test checks it against the crate.
 
+use crate::markdown::cjk::is_cjk;
 use std::sync::OnceLock;
 
 /// The (Traditional, Simplified) pairs, by code point of the Traditional one.
@@ -73,6 +74,38 @@ pub fn folder() -> impl Fn(char) -> char + Copy {
     }
 }
 
+/// Each BMP code point's [`fold`], with bit 31 set when the folded character
+/// is CJK ([`is_cjk`]): the tokenizer's one lookup per character.
+fn classes() -> &'static [u32] {
+    static CLASSES: OnceLock<Vec<u32>> = OnceLock::new();
+    CLASSES.get_or_init(|| {
+        let fold = folder();
+        (0..0x1_0000u32)
+            .map(|u| match char::from_u32(u) {
+                Some(c) => {
+                    let f = fold(c);
+                    f as u32 | if is_cjk(f) { CJK } else { 0 }
+                }
+                None => u,
+            })
+            .collect()
+    })
+}
+
+const CJK: u32 = 1 << 31;
+
+/// [`fold`] of a character and whether the folded one is CJK ([`is_cjk`]),
+/// with the table looked up once, for a loop over many characters.
+#[inline]
+pub fn classifier() -> impl Fn(char) -> (char, bool) + Copy {
+    let classes = classes();
+    move |c| match classes.get(c as usize) {
+        Some(&e) => (char::from_u32(e & !CJK).unwrap_or(c), e & CJK != 0),
+        // Outside the BMP nothing folds.
+        None => (c, is_cjk(c)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +117,12 @@ mod tests {
         assert_eq!(fold('开'), '开');
         assert_eq!(fold('Ｇ'), 'G');
         assert_eq!(fold('a'), 'a');
+        let class = classifier();
+        assert_eq!(
+            [class('開'), class('Ｇ'), class('a'), class('𠀀'), class('，')],
+            [('开', true), ('G', false), ('a', false), ('𠀀', true), (',', false)]
+        );
+        assert!((0..0x11_0000).filter_map(char::from_u32).all(|c| class(c) == (fold(c), is_cjk(fold(c)))));
         // Thousands of pairs, all within the BMP, none mapping to itself.
         let pairs: Vec<(char, char)> = pairs().collect();
         assert!(pairs.len() > 2000, "{}", pairs.len());

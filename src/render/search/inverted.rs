@@ -19,7 +19,7 @@
 
 use super::postings;
 use super::table::Table;
-use super::tokens::{Indexed, cjk_tokens, for_each_index_run};
+use super::tokens::{Indexed, for_each_index_run};
 use super::{BODY_MAX, HEADING, Source, TAG, TITLE};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
@@ -68,9 +68,14 @@ fn utf8_top(c: char) -> (u64, u32) {
 }
 
 /// The packed number of a CJK pair, if it has at most 7 bytes.
-#[inline]
+#[cfg(test)]
 fn pair_key(c: char, d: char) -> Option<u64> {
-    let ((a, n), (b, m)) = (utf8_top(c), utf8_top(d));
+    pair_top(utf8_top(c), utf8_top(d))
+}
+
+/// [`pair_key`] of two characters given by [`utf8_top`].
+#[inline]
+fn pair_top((a, n): (u64, u32), (b, m): (u64, u32)) -> Option<u64> {
     (n + m <= 7).then(|| a << 32 | b << (32 - 8 * n))
 }
 
@@ -172,25 +177,34 @@ fn count_bytes(packed: &mut Table<u8>, long: &mut FxHashMap<String, u8>, t: &[u8
 fn count(src: &Source<'_>, scratch: &mut Scratch) -> Counted {
     let Scratch { chars, touched, packed, long, sorted } = scratch;
     let mut add = |run: Indexed<'_>, field: u8| match run {
-        Indexed::Cjk(cs) => cjk_tokens(cs, |c, d| match d {
-            None if (c as u32) < 0x1_0000 => {
-                let v = &mut chars[c as usize];
-                if *v == 0 {
-                    touched.push(c as u16);
+        // The tokens of [`super::tokens::cjk_tokens`] (in another order, which counting
+        // does not see), each character's UTF-8 computed once.
+        Indexed::Cjk(cs) => {
+            let mut prev: Option<(char, (u64, u32))> = None;
+            for &d in cs {
+                let top = utf8_top(d);
+                if let Some((c, before)) = prev {
+                    if let Some(k) = pair_top(before, top) {
+                        bump(packed.entry(k).0, field);
+                    } else {
+                        let mut buf = [0u8; 8];
+                        let n = c.encode_utf8(&mut buf).len();
+                        let m = d.encode_utf8(&mut buf[n..]).len();
+                        count_bytes(packed, long, &buf[..n + m], field);
+                    }
                 }
-                bump(v, field);
+                if (d as u32) < 0x1_0000 {
+                    let v = &mut chars[d as usize];
+                    if *v == 0 {
+                        touched.push(d as u16);
+                    }
+                    bump(v, field);
+                } else {
+                    count_bytes(packed, long, d.encode_utf8(&mut [0; 4]).as_bytes(), field);
+                }
+                prev = Some((d, top));
             }
-            None => count_bytes(packed, long, c.encode_utf8(&mut [0; 4]).as_bytes(), field),
-            Some(d) => match pair_key(c, d) {
-                Some(k) => bump(packed.entry(k).0, field),
-                None => {
-                    let mut buf = [0u8; 8];
-                    let n = c.encode_utf8(&mut buf).len();
-                    let m = d.encode_utf8(&mut buf[n..]).len();
-                    count_bytes(packed, long, &buf[..n + m], field);
-                }
-            },
-        }),
+        }
         Indexed::Word(w) => count_bytes(packed, long, w.as_bytes(), field),
     };
     for_each_index_run(src.title, |t| add(t, TITLE));

@@ -226,14 +226,27 @@ impl SearchIndex {
     /// The Traditional → Simplified pairs a query may need: those whose
     /// Simplified character is in the index, as `開开關关…`.
     pub fn fold_pairs(&self) -> String {
+        // One-character tokens of the BMP (at most 3 UTF-8 bytes), each
+        // partition's found in parallel.
+        let singles: Vec<Vec<u16>> = self
+            .parts
+            .par_iter()
+            .map(|p| {
+                (0..p.len())
+                    .filter_map(|n| {
+                        let t = p.get(n).0;
+                        let mut cs = t.chars();
+                        match (t.len() <= 3, cs.next(), cs.next()) {
+                            (true, Some(c), None) => u16::try_from(c as u32).ok(),
+                            _ => None,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         let mut present = vec![false; 0x1_0000];
-        for (t, _) in self.unordered() {
-            let mut cs = t.chars();
-            if let (Some(c), None) = (cs.next(), cs.next()) {
-                if let Some(slot) = present.get_mut(c as usize) {
-                    *slot = true;
-                }
-            }
+        for &u in singles.iter().flatten() {
+            present[usize::from(u)] = true;
         }
         fold::pairs().filter(|&(_, s)| is_cjk(s) && present[s as usize]).flat_map(|(t, s)| [t, s]).collect()
     }
@@ -248,15 +261,45 @@ impl SearchIndex {
     pub fn files_in(&self, shards: usize) -> Vec<(String, Vec<u8>)> {
         let shards = shards.max(1);
         let inline = shards == 1 && self.docs.len() <= INLINE_DOCS;
-        let mut members: Vec<Vec<(&str, &[u8])>> = vec![Vec::new(); shards];
-        for (token, p) in self.unordered() {
-            members[shard_of(token, shards)].push((token, p));
-        }
-        let bins: Vec<Vec<u8>> = members
-            .par_iter_mut()
-            .map(|m| {
-                m.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                postings::shard(m.iter().copied())
+        // Each partition's tokens grouped by shard (in parallel, a counting
+        // sort of their numbers), then each shard's gathered from every
+        // partition and put in order.
+        let cut: Vec<(Vec<usize>, Vec<u32>)> = self
+            .parts
+            .par_iter()
+            .map(|p| {
+                let of: Vec<u32> = (0..p.len()).map(|n| shard_of(p.get(n).0, shards) as u32).collect();
+                let mut starts = vec![0usize; shards + 1];
+                for &k in &of {
+                    starts[k as usize + 1] += 1;
+                }
+                for k in 0..shards {
+                    starts[k + 1] += starts[k];
+                }
+                let mut at = starts.clone();
+                let mut order = vec![0u32; of.len()];
+                for (n, &k) in of.iter().enumerate() {
+                    order[at[k as usize]] = n as u32;
+                    at[k as usize] += 1;
+                }
+                (starts, order)
+            })
+            .collect();
+        let bins: Vec<Vec<u8>> = (0..shards)
+            .into_par_iter()
+            .map(|k| {
+                // By the first 8 bytes as a number, then the rest: the
+                // tokens' order (they are distinct and have no NUL byte),
+                // mostly without comparing strings.
+                let mut m: Vec<(u64, &str, &[u8])> = Vec::new();
+                for (part, (starts, order)) in self.parts.iter().zip(&cut) {
+                    m.extend(order[starts[k]..starts[k + 1]].iter().map(|&n| {
+                        let (t, p) = part.get(n as usize);
+                        (prefix(t), t, p)
+                    }));
+                }
+                m.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+                postings::shard(m.iter().map(|&(_, t, p)| (t, p)))
             })
             .collect();
         let fold = self.fold_pairs();
@@ -291,6 +334,15 @@ impl SearchIndex {
         files.insert(0, ("index.json".into(), meta.to_string().into_bytes()));
         files
     }
+}
+
+/// The first 8 bytes of `token`, big-endian, zero-padded.
+fn prefix(token: &str) -> u64 {
+    let b = token.as_bytes();
+    let mut k = [0u8; 8];
+    let n = b.len().min(8);
+    k[..n].copy_from_slice(&b[..n]);
+    u64::from_be_bytes(k)
 }
 
 /// A result's entry in `docs-K.json`: the summary as a length when the text starts with it.

@@ -24,7 +24,7 @@
 //! looked up too and only add to the score: they rank whole identifiers and
 //! adjacent words first.
 
-use super::fold::folder;
+use super::fold::classifier;
 use crate::markdown::cjk::is_cjk;
 
 /// Longer words (hashes, base64) are not indexed.
@@ -88,9 +88,10 @@ pub fn for_each_run(text: &str, mut f: impl FnMut(Run<'_>)) {
         joiners.clear();
         words && !dangling
     };
-    let fold = folder();
-    for c in text.chars().map(fold) {
-        if is_cjk(c) {
+    let class = classifier();
+    for c in text.chars() {
+        let (c, is_cjk_char) = class(c);
+        if is_cjk_char {
             // No word is being read (the common case in Chinese text): nothing to flush.
             if !parts.is_empty() {
                 flush_words(&mut compound, &mut parts, &mut in_word, &mut joiners, after_space, &mut f);
